@@ -1,0 +1,94 @@
+using Harness.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every Harness service shares: OpenTelemetry metrics and traces, a Prometheus scrape
+/// endpoint, health endpoints and the thread-pool instruments.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string MetricsPath = "/metrics";
+    public const string LivenessPath = "/health/live";
+    public const string ReadinessPath = "/health/ready";
+
+    private const string LiveTag = "live";
+
+    /// <summary>Meters and activity sources a service adds on top of the defaults.</summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, params string[] ownSources)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<ThreadPoolOptions>()
+            .BindConfiguration(ThreadPoolOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<ThreadPoolConfigurator>();
+        builder.Services.AddSingleton<ThreadPoolMetrics>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ThreadPoolMetrics>());
+        builder.Services.AddHostedService<ParentProcessWatchdog>();
+
+        builder.ConfigureOpenTelemetry(ownSources);
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder, string[] ownSources)
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        var durationBuckets = new ExplicitBucketHistogramConfiguration { Boundaries = [.. DurationBuckets.Seconds] };
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName,
+                serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddMeter("System.Runtime", ThreadPoolMetrics.MeterName)
+                .AddMeter(ownSources)
+                .AddView("http.server.request.duration", durationBuckets)
+                .AddView("http.client.request.duration", durationBuckets)
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddSource(ownSources));
+
+        // The standard OTEL_* variables decide where traces, metrics and logs go; without them
+        // nothing is pushed and /metrics stays the only way out.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+    }
+
+    /// <summary>Maps <c>/metrics</c>, <c>/health/live</c> (the process answers) and <c>/health/ready</c> (every check passes).</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        app.MapHealthChecks(ReadinessPath);
+        return app;
+    }
+
+    /// <summary>Scrapes and probes: kept out of traces and out of proxied traffic.</summary>
+    public static bool IsInfrastructurePath(PathString path) =>
+        path.StartsWithSegments(MetricsPath) || path.StartsWithSegments("/health");
+}
