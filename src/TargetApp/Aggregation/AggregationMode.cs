@@ -1,0 +1,41 @@
+namespace TargetApp.Aggregation;
+
+/// <summary>One way of making the same n downstream calls; each has its own route and metric tag.</summary>
+public enum AggregationMode
+{
+    Async,
+    Sync,
+    SyncOverAsync,
+    ThreadPool,
+    Offload,
+    Dedicated,
+}
+
+public static class AggregationModes
+{
+    public static IReadOnlyList<AggregationMode> All { get; } = Enum.GetValues<AggregationMode>();
+
+    /// <summary>The value of the <c>mode</c> metric tag and JSON field.</summary>
+    public static string Tag(this AggregationMode mode) => mode switch
+    {
+        AggregationMode.Async => "async",
+        AggregationMode.Sync => "sync",
+        AggregationMode.SyncOverAsync => "sync_over_async",
+        AggregationMode.ThreadPool => "threadpool",
+        AggregationMode.Offload => "offload",
+        AggregationMode.Dedicated => "dedicated",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
+    /// <summary>The route under <c>/api/</c>; the first two are the seed's own URLs.</summary>
+    public static string Route(this AggregationMode mode) => mode switch
+    {
+        AggregationMode.Async => "/api/aggregated/",
+        AggregationMode.Sync => "/api/aggregated_sync/",
+        AggregationMode.SyncOverAsync => "/api/aggregated_sync_over_async/",
+        AggregationMode.ThreadPool => "/api/aggregated_threadpool/",
+        AggregationMode.Offload => "/api/aggregated_offload/",
+        AggregationMode.Dedicated => "/api/aggregated_dedicated/",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+}

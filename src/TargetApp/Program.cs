@@ -1,0 +1,15 @@
+using TargetApp;
+using TargetApp.Diagnostics;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults(TargetAppTelemetry.Name);
+builder.AddTargetApp();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.MapDefaultEndpoints();
+app.MapTargetAppApi();
+
+return app.RunAndReport();
