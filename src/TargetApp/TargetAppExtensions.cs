@@ -14,6 +14,7 @@ public static class TargetAppExtensions
     {
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AggregationOptions>().BindConfiguration(AggregationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<FaultOptions>().BindConfiguration(FaultOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DownstreamOptions>().BindConfiguration(DownstreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -25,6 +26,7 @@ public static class TargetAppExtensions
         });
 
         builder.Services.AddSingleton<PreciseDelay>();
+        builder.Services.AddSingleton<FanOutReader>();
         builder.Services.AddSingleton<TargetAppTelemetry>();
         builder.Services.AddSingleton<DownstreamAddress>();
         builder.Services.AddSingleton<DownstreamClient>();

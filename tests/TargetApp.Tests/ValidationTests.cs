@@ -62,6 +62,24 @@ public sealed class ValidationTests(ValidationTests.Fixture fixture) : IClassFix
         await AssertProblemNamesAsync("/api/?delay_ms=0&task_id=" + Escape(taskId), "task_id");
     }
 
+    [Theory]
+    [InlineData("/api/", "fault", "explode")]
+    [InlineData("/api/", "fault", "")]
+    [InlineData("/api/", "fault_ratio", "1.5")]
+    [InlineData("/api/", "fault_ratio", "-0.1")]
+    [InlineData("/api/", "fault_ratio", "0,5")]
+    [InlineData("/api/", "fault_ratio", "1e-1")]
+    [InlineData("/api/", "fault_ratio", "0.5.1")]
+    [InlineData("/api/", "fault_status", "200")]
+    [InlineData("/api/", "fault_status", "600")]
+    [InlineData("/api/", "fault_delay_ms", "60001")]
+    [InlineData("/api/aggregated/", "fault", "explode")]
+    [InlineData("/api/aggregated_sync/", "fault_ratio", "2")]
+    public async Task BadFault_Is400NamingTheParameter(string route, string parameter, string value)
+    {
+        await AssertProblemNamesAsync(route + "?delay_ms=0&" + parameter + "=" + Escape(value), parameter);
+    }
+
     [Fact]
     public async Task SeveralBadParameters_AreAllNamedInOneAnswer()
     {

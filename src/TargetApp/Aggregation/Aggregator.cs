@@ -6,8 +6,17 @@ using TargetApp.Options;
 
 namespace TargetApp.Aggregation;
 
-/// <summary>What one aggregation asks for: <c>n</c> calls, each to a downstream that takes <c>delay_ms</c>.</summary>
-public readonly record struct FanOutRequest(int FanOut, int DelayMs);
+/// <summary>
+/// What one aggregation asks for: <c>n</c> calls, each to a downstream that takes <c>delay_ms</c>,
+/// with the fault (if any) the request asked the downstream to inject.
+/// </summary>
+public sealed record FanOutRequest(int FanOut, int DelayMs, Fault Fault)
+{
+    public FanOutRequest(int fanOut, int delayMs)
+        : this(fanOut, delayMs, Fault.None)
+    {
+    }
+}
 
 /// <summary>The replies in call order, how long fetching them took, and how many failed.</summary>
 public sealed record FanOutResult(IReadOnlyList<FanOutItem> Items, TimeSpan Elapsed)
@@ -39,7 +48,7 @@ public sealed class Aggregator(DownstreamClient downstream, TargetAppTelemetry t
         var calls = new Task<FanOutItem>[request.FanOut];
         for (int i = 0; i < calls.Length; i++)
         {
-            calls[i] = downstream.FetchAsync(AggregationMode.Async, i, request.DelayMs, cancellationToken);
+            calls[i] = downstream.FetchAsync(AggregationMode.Async, i, request, cancellationToken);
         }
 
         var items = await Task.WhenAll(calls).ConfigureAwait(false);
@@ -69,7 +78,7 @@ public sealed class Aggregator(DownstreamClient downstream, TargetAppTelemetry t
         var calls = new Task<FanOutItem>[request.FanOut];
         for (int i = 0; i < calls.Length; i++)
         {
-            calls[i] = downstream.FetchAsync(AggregationMode.SyncOverAsync, i, request.DelayMs, cancellationToken);
+            calls[i] = downstream.FetchAsync(AggregationMode.SyncOverAsync, i, request, cancellationToken);
         }
 
         FanOutItem[] items;
@@ -94,7 +103,7 @@ public sealed class Aggregator(DownstreamClient downstream, TargetAppTelemetry t
         var items = new FanOutItem[request.FanOut];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = request.FanOut, CancellationToken = cancellationToken };
         Parallel.For(0, request.FanOut, parallel, i =>
-            items[i] = downstream.Fetch(AggregationMode.ThreadPool, i, request.DelayMs, cancellationToken));
+            items[i] = downstream.Fetch(AggregationMode.ThreadPool, i, request, cancellationToken));
         return new FanOutResult(items, Stopwatch.GetElapsedTime(started));
     }
 
@@ -111,7 +120,7 @@ public sealed class Aggregator(DownstreamClient downstream, TargetAppTelemetry t
         for (int i = 0; i < calls.Length; i++)
         {
             int index = i;
-            calls[i] = Task.Run(() => downstream.Fetch(AggregationMode.Offload, index, request.DelayMs, cancellationToken), cancellationToken);
+            calls[i] = Task.Run(() => downstream.Fetch(AggregationMode.Offload, index, request, cancellationToken), cancellationToken);
         }
 
         var items = await Task.WhenAll(calls).ConfigureAwait(false);
@@ -174,7 +183,7 @@ public sealed class Aggregator(DownstreamClient downstream, TargetAppTelemetry t
         var items = new FanOutItem[request.FanOut];
         for (int i = 0; i < items.Length; i++)
         {
-            items[i] = downstream.Fetch(mode, i, request.DelayMs, cancellationToken);
+            items[i] = downstream.Fetch(mode, i, request, cancellationToken);
         }
 
         return new FanOutResult(items, Stopwatch.GetElapsedTime(started));

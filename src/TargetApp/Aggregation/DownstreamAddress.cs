@@ -15,8 +15,9 @@ public sealed class DownstreamAddress(IOptions<DownstreamOptions> options, IServ
 
     public string BaseUrl => _baseUrl ??= Resolve();
 
-    /// <summary>The URL of one call: <c>{base}/api/?task_id={index}&amp;delay_ms={delay}</c>.</summary>
-    public Uri For(int index, int delayMs) => new($"{BaseUrl}/api/?task_id={index}&delay_ms={delayMs}", UriKind.Absolute);
+    /// <summary>The URL of one call: <c>{base}/api/?task_id={index}&amp;delay_ms={delay}</c>, plus the request's fault.</summary>
+    public Uri For(int index, FanOutRequest request) =>
+        new($"{BaseUrl}/api/?task_id={index}&delay_ms={request.DelayMs}{request.Fault.ToQuery()}", UriKind.Absolute);
 
     private string Resolve()
     {

@@ -24,13 +24,13 @@ public sealed partial class DownstreamClient(
 
     private TimeSpan Timeout => options.Value.Timeout;
 
-    public async Task<FanOutItem> FetchAsync(AggregationMode mode, int index, int delayMs, CancellationToken cancellationToken)
+    public async Task<FanOutItem> FetchAsync(AggregationMode mode, int index, FanOutRequest request, CancellationToken cancellationToken)
     {
         using var timeout = StartTimeout(cancellationToken);
         try
         {
             using var response = await httpClientFactory.CreateClient(HttpClientName)
-                .GetAsync(address.For(index, delayMs), timeout.Token).ConfigureAwait(false);
+                .GetAsync(address.For(index, request), timeout.Token).ConfigureAwait(false);
             var reply = response.IsSuccessStatusCode
                 ? await response.Content.ReadFromJsonAsync(TargetAppJsonContext.Default.HelloReply, timeout.Token).ConfigureAwait(false)
                 : null;
@@ -48,14 +48,14 @@ public sealed partial class DownstreamClient(
     }
 
     /// <summary>Blocks the calling thread for the whole call: synchronous socket I/O, on purpose.</summary>
-    public FanOutItem Fetch(AggregationMode mode, int index, int delayMs, CancellationToken cancellationToken)
+    public FanOutItem Fetch(AggregationMode mode, int index, FanOutRequest request, CancellationToken cancellationToken)
     {
         using var blocked = telemetry.Blocking(mode, "sync_io");
         using var timeout = StartTimeout(cancellationToken);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, address.For(index, delayMs));
-            using var response = httpClientFactory.CreateClient(HttpClientName).Send(request, timeout.Token);
+            using var message = new HttpRequestMessage(HttpMethod.Get, address.For(index, request));
+            using var response = httpClientFactory.CreateClient(HttpClientName).Send(message, timeout.Token);
             HelloReply? reply = null;
             if (response.IsSuccessStatusCode)
             {
@@ -102,10 +102,18 @@ public sealed partial class DownstreamClient(
     private FanOutItem Failure(AggregationMode mode, int index, Exception ex) => ex switch
     {
         OperationCanceledException => Failed(mode, index, "timeout", "timeout", $"no answer within {Timeout.TotalSeconds:0.###} s"),
-        HttpRequestException http => Failed(mode, index, "error", "unreachable", http.Message),
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } http =>
+            Failed(mode, index, "error", "unreachable", Innermost(http)),
+
+        // Connected, then the connection was cut before a whole answer arrived.
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or HttpRequestException { InnerException: IOException } =>
+            Failed(mode, index, "error", "dropped", Innermost(ex)),
+        HttpRequestException http => Failed(mode, index, "error", "failed", Innermost(http)),
         JsonException json => Failed(mode, index, "error", "bad_response", json.Message),
         _ => Failed(mode, index, "error", "failed", ex.Message),
     };
+
+    private static string Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex.Message;
 
     private FanOutItem Failed(AggregationMode mode, int index, string outcome, string error, string detail)
     {

@@ -1,9 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using TargetApp.Aggregation;
 using TargetApp.Diagnostics;
-using TargetApp.Options;
 
 namespace TargetApp.Apis;
 
@@ -14,6 +12,10 @@ namespace TargetApp.Apis;
 /// </summary>
 public static class AggregationApi
 {
+    /// <summary>What every aggregation handler is given.</summary>
+    public readonly record struct AggregationRequest(
+        HttpRequest Http, Aggregator Aggregator, FanOutReader Reader, TargetAppTelemetry Telemetry, CancellationToken CancellationToken);
+
     public static RouteGroupBuilder MapAggregationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Aggregation");
@@ -40,85 +42,59 @@ public static class AggregationApi
     }
 
     public static Task<Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem>> AggregateAsync(
-        HttpRequest request, Aggregator aggregator, TargetAppTelemetry telemetry,
-        IOptions<AggregationOptions> aggregation, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
-        RunAsync(AggregationMode.Async, request, telemetry, aggregation.Value, api.Value,
-            fanOut => aggregator.FetchConcurrentlyAsync(fanOut, cancellationToken));
+        [AsParameters] AggregationRequest request) =>
+        RunAsync(AggregationMode.Async, request, request.Aggregator.FetchConcurrentlyAsync);
 
     /// <summary>ANTI-PATTERN, on purpose: a synchronous handler; the request's pool thread blocks on each call in turn.</summary>
     public static Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem> AggregateSync(
-        HttpRequest request, Aggregator aggregator, TargetAppTelemetry telemetry,
-        IOptions<AggregationOptions> aggregation, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
-        Run(AggregationMode.Sync, request, telemetry, aggregation.Value, api.Value,
-            fanOut => aggregator.FetchSequentially(fanOut, cancellationToken));
+        [AsParameters] AggregationRequest request) =>
+        Run(AggregationMode.Sync, request, request.Aggregator.FetchSequentially);
 
     /// <summary>ANTI-PATTERN, on purpose: a synchronous handler; the request's pool thread blocks until the async calls finish.</summary>
     public static Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem> AggregateSyncOverAsync(
-        HttpRequest request, Aggregator aggregator, TargetAppTelemetry telemetry,
-        IOptions<AggregationOptions> aggregation, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
-        Run(AggregationMode.SyncOverAsync, request, telemetry, aggregation.Value, api.Value,
-            fanOut => aggregator.FetchSyncOverAsync(fanOut, cancellationToken));
+        [AsParameters] AggregationRequest request) =>
+        Run(AggregationMode.SyncOverAsync, request, request.Aggregator.FetchSyncOverAsync);
 
     /// <summary>ANTI-PATTERN under load, on purpose: a synchronous handler; the request's thread and up to n − 1 pool threads block.</summary>
     public static Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem> AggregateOnThreadPool(
-        HttpRequest request, Aggregator aggregator, TargetAppTelemetry telemetry,
-        IOptions<AggregationOptions> aggregation, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
-        Run(AggregationMode.ThreadPool, request, telemetry, aggregation.Value, api.Value,
-            fanOut => aggregator.FetchOnThreadPool(fanOut, cancellationToken));
+        [AsParameters] AggregationRequest request) =>
+        Run(AggregationMode.ThreadPool, request, request.Aggregator.FetchOnThreadPool);
 
     /// <summary>ANTI-PATTERN under load, on purpose: the request awaits, but each call blocks a pool thread.</summary>
     public static Task<Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem>> AggregateOffloaded(
-        HttpRequest request, Aggregator aggregator, TargetAppTelemetry telemetry,
-        IOptions<AggregationOptions> aggregation, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
-        RunAsync(AggregationMode.Offload, request, telemetry, aggregation.Value, api.Value,
-            fanOut => aggregator.FetchOffloadedAsync(fanOut, cancellationToken));
+        [AsParameters] AggregationRequest request) =>
+        RunAsync(AggregationMode.Offload, request, request.Aggregator.FetchOffloadedAsync);
 
     public static Task<Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem>> AggregateOnDedicatedThread(
-        HttpRequest request, Aggregator aggregator, TargetAppTelemetry telemetry,
-        IOptions<AggregationOptions> aggregation, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
-        RunAsync(AggregationMode.Dedicated, request, telemetry, aggregation.Value, api.Value,
-            fanOut => aggregator.FetchOnDedicatedThreadAsync(fanOut, cancellationToken));
+        [AsParameters] AggregationRequest request) =>
+        RunAsync(AggregationMode.Dedicated, request, request.Aggregator.FetchOnDedicatedThreadAsync);
 
     private static async Task<Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem>> RunAsync(
-        AggregationMode mode, HttpRequest request, TargetAppTelemetry telemetry,
-        AggregationOptions aggregation, ApiOptions api, Func<FanOutRequest, Task<FanOutResult>> fetch)
+        AggregationMode mode, AggregationRequest request, Func<FanOutRequest, CancellationToken, Task<FanOutResult>> fetch)
     {
-        if (!TryRead(request, aggregation, api, out var fanOut, out var problem))
+        if (!request.Reader.TryRead(request.Http, out var fanOut, out var problem))
         {
-            return problem;
+            return problem!;
         }
 
-        using var scope = telemetry.StartAggregation(mode, fanOut.FanOut, fanOut.DelayMs);
-        var result = await fetch(fanOut).ConfigureAwait(false);
+        using var scope = request.Telemetry.StartAggregation(mode, fanOut.FanOut, fanOut.DelayMs);
+        var result = await fetch(fanOut, request.CancellationToken).ConfigureAwait(false);
         scope.Completed(result.Failed);
         return Reply(mode, result);
     }
 
     private static Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem> Run(
-        AggregationMode mode, HttpRequest request, TargetAppTelemetry telemetry,
-        AggregationOptions aggregation, ApiOptions api, Func<FanOutRequest, FanOutResult> fetch)
+        AggregationMode mode, AggregationRequest request, Func<FanOutRequest, CancellationToken, FanOutResult> fetch)
     {
-        if (!TryRead(request, aggregation, api, out var fanOut, out var problem))
+        if (!request.Reader.TryRead(request.Http, out var fanOut, out var problem))
         {
-            return problem;
+            return problem!;
         }
 
-        using var scope = telemetry.StartAggregation(mode, fanOut.FanOut, fanOut.DelayMs);
-        var result = fetch(fanOut);
+        using var scope = request.Telemetry.StartAggregation(mode, fanOut.FanOut, fanOut.DelayMs);
+        var result = fetch(fanOut, request.CancellationToken);
         scope.Completed(result.Failed);
         return Reply(mode, result);
-    }
-
-    private static bool TryRead(
-        HttpRequest request, AggregationOptions aggregation, ApiOptions api,
-        out FanOutRequest fanOut, out ValidationProblem problem)
-    {
-        var query = new QueryParameters(request.Query);
-        fanOut = new FanOutRequest(
-            query.Integer("n", 1, aggregation.MaxFanOut, aggregation.DefaultFanOut),
-            query.Integer("delay_ms", 0, api.MaxDelayMs, api.DefaultDelayMs));
-        problem = query.IsValid ? null! : TypedResults.ValidationProblem(query.Errors);
-        return query.IsValid;
     }
 
     private static Results<Ok<AggregateReply>, JsonHttpResult<AggregateReply>, ValidationProblem> Reply(AggregationMode mode, FanOutResult result)

@@ -37,6 +37,51 @@ internal sealed class QueryParameters(IQueryCollection query)
         return fallback;
     }
 
+    /// <summary>A fraction from 0 to 1 written as ASCII digits with at most one '.', e.g. <c>0.25</c>.</summary>
+    public double Fraction(string name, double fallback)
+    {
+        if (!TrySingle(name, out var raw) || raw is null)
+        {
+            return fallback;
+        }
+
+        if (raw.Length is > 0 and <= 12 && raw.All(c => char.IsAsciiDigit(c) || c == '.') && raw.Count(c => c == '.') <= 1
+            && double.TryParse(raw, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value)
+            && value is >= 0 and <= 1)
+        {
+            return value;
+        }
+
+        Add(name, $"'{name}' must be a number from 0 to 1 (e.g. 0.25); got '{Shorten(raw)}'.");
+        return fallback;
+    }
+
+    /// <summary>One of <paramref name="allowed"/>, by name, ignoring case.</summary>
+    public TEnum Choice<TEnum>(string name, TEnum fallback, IReadOnlyList<TEnum> allowed)
+        where TEnum : struct, Enum
+    {
+        if (!TrySingle(name, out var raw) || raw is null)
+        {
+            return fallback;
+        }
+
+        foreach (var candidate in allowed)
+        {
+            if (string.Equals(candidate.ToString(), raw, StringComparison.OrdinalIgnoreCase))
+            {
+                return candidate;
+            }
+        }
+
+        Add(name, $"'{name}' must be one of {string.Join(", ", allowed.Select(a => a.ToString().ToLowerInvariant()))}; got '{Shorten(raw)}'.");
+        return fallback;
+    }
+
+    public bool Has(string name) => query.ContainsKey(name);
+
+    /// <summary>Marks a parameter as refused, with the reason.</summary>
+    public void Reject(string name, string message) => Add(name, message);
+
     /// <summary>Free text up to <paramref name="maxLength"/> characters, without control characters.</summary>
     public string? Text(string name, int maxLength)
     {
