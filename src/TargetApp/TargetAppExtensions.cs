@@ -25,6 +25,7 @@ public static class TargetAppExtensions
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, TargetAppJsonContext.Default);
         });
 
+        builder.Services.AddOverloadProtection();
         builder.Services.AddSingleton<PreciseDelay>();
         builder.Services.AddSingleton<FanOutReader>();
         builder.Services.AddSingleton<TargetAppTelemetry>();
@@ -47,8 +48,9 @@ public static class TargetAppExtensions
     public static WebApplication MapTargetAppApi(this WebApplication app)
     {
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<TimingMiddleware>());
-        app.MapDownstreamApi();
-        app.MapAggregationApi();
+        app.UseRateLimiter();
+        app.MapDownstreamApi().RequireRateLimiting(OverloadProtection.DownstreamPolicy);
+        app.MapAggregationApi().RequireRateLimiting(OverloadProtection.AggregationPolicy);
         return app;
     }
 }

@@ -15,6 +15,7 @@ public sealed class StubDownstream : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TaskCompletionSource _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstAborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _starts = new(0);
     private int _started;
     private int _aborted;
 
@@ -34,6 +35,20 @@ public sealed class StubDownstream : IAsyncDisposable
     /// <summary>Completes when a caller abandons a call that was still in progress.</summary>
     public Task FirstCallAborted => _firstAborted.Task;
 
+    /// <summary>Completes once <paramref name="count"/> more calls have arrived.</summary>
+    public async Task WaitForStartedAsync(int count, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        for (int i = 0; i < count; i++)
+        {
+            await _starts.WaitAsync(deadline.Token);
+        }
+    }
+
+    /// <summary>Answers like TargetApp's own /api/, after the request's own delay_ms.</summary>
+    public static Task<IResult> HelloAfterRequestedDelay(HttpRequest request) =>
+        Hello(request, TimeSpan.FromMilliseconds(int.Parse(request.Query["delay_ms"].ToString(), System.Globalization.CultureInfo.InvariantCulture)));
+
     /// <param name="handler">Answers one call; the request's RequestAborted says when its caller went away.</param>
     public static async Task<StubDownstream> StartAsync(Func<HttpRequest, Task<IResult>> handler)
     {
@@ -48,6 +63,7 @@ public sealed class StubDownstream : IAsyncDisposable
             stub.TaskIds.Enqueue(taskId);
             Interlocked.Increment(ref stub._started);
             stub._firstStarted.TrySetResult();
+            stub._starts.Release();
             try
             {
                 return await handler(context.Request);
@@ -71,5 +87,9 @@ public sealed class StubDownstream : IAsyncDisposable
         return Results.Json(new { message = "Hello World", task_id = request.Query["task_id"].ToString() });
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _starts.Dispose();
+    }
 }
