@@ -77,7 +77,17 @@ public sealed class ValidationTests(ValidationTests.Fixture fixture) : IClassFix
     [InlineData("/api/aggregated_sync/", "fault_ratio", "2")]
     public async Task BadFault_Is400NamingTheParameter(string route, string parameter, string value)
     {
-        await AssertProblemNamesAsync(route + "?delay_ms=0&" + parameter + "=" + Escape(value), parameter);
+        string kind = parameter == "fault" ? "" : "fault=error&";
+        await AssertProblemNamesAsync(route + "?delay_ms=0&" + kind + parameter + "=" + Escape(value), parameter);
+    }
+
+    [Theory]
+    [InlineData("fault_delay_ms=40")]
+    [InlineData("fault_ratio=0.5")]
+    [InlineData("fault_status=503")]
+    public async Task FaultRefinementWithoutFault_Is400NamingFault(string refinement)
+    {
+        await AssertProblemNamesAsync("/api/?delay_ms=0&" + refinement, "fault");
     }
 
     [Fact]

@@ -36,11 +36,17 @@ public sealed record Fault(FaultKind Kind, double Ratio, int Status, int DelayMs
 
         if (!options.AllowFromQuery)
         {
-            query.Reject("fault", "Faults from the query are turned off on this server (Faults:AllowFromQuery=false).");
+            query.Reject("fault", "'fault' and its refinements are turned off on this server (Faults:AllowFromQuery=false).");
             return configured;
         }
 
-        var kind = query.Choice("fault", FaultKind.Error, [FaultKind.None, FaultKind.Error, FaultKind.Slow, FaultKind.Drop]);
+        if (!query.Has("fault"))
+        {
+            query.Reject("fault", "'fault' is missing: fault_ratio, fault_status and fault_delay_ms refine a fault; give fault=error, slow or drop with them.");
+            return configured;
+        }
+
+        var kind = query.Choice("fault", FaultKind.None, [FaultKind.None, FaultKind.Error, FaultKind.Slow, FaultKind.Drop]);
         return new Fault(
             kind,
             query.Fraction("fault_ratio", 1.0),
