@@ -93,7 +93,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
         process.Exited += (_, _) => service._listening.TrySetException(
-            new ServiceStartException(service.Describe($"exited with code {SafeExitCode(process)} before it listened")));
+            new ServiceStartException(service.DescribeExit("before it listened")));
 
         if (!process.Start())
         {
@@ -134,7 +134,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new ServiceStartException(Describe($"exited with code {SafeExitCode(_process)} before it was ready"));
+                throw new ServiceStartException(DescribeExit("before it was ready"));
             }
 
             try
@@ -237,6 +237,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
                 _log?.Dispose();
             }
         }
+    }
+
+    /// <summary>Describes an exit once every line the process printed has been read.</summary>
+    private string DescribeExit(string when)
+    {
+        // Output arrives on other threads; only the parameterless WaitForExit waits for it to end.
+        _process.WaitForExit();
+        return Describe($"exited with code {SafeExitCode(_process)} {when}");
     }
 
     private string Describe(string what)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Harness.ServiceDefaults;
 using TargetApp.Aggregation;
 using TargetApp.Apis;
 using TargetApp.Diagnostics;
@@ -25,7 +26,10 @@ public static class TargetAppExtensions
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, TargetAppJsonContext.Default);
         });
 
-        builder.Services.AddOverloadProtection();
+        builder.Services.AddConcurrencyLimits<LimitOptions>(
+            LimitOptions.Section,
+            (LimitOptions.AggregationPolicy, limits => limits.MaxConcurrentAggregations),
+            (LimitOptions.DownstreamPolicy, limits => limits.MaxConcurrentDownstreamCalls));
         builder.Services.AddSingleton<PreciseDelay>();
         builder.Services.AddSingleton<FanOutReader>();
         builder.Services.AddSingleton<TargetAppTelemetry>();
@@ -49,8 +53,8 @@ public static class TargetAppExtensions
     {
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<TimingMiddleware>());
         app.UseRateLimiter();
-        app.MapDownstreamApi().RequireRateLimiting(OverloadProtection.DownstreamPolicy);
-        app.MapAggregationApi().RequireRateLimiting(OverloadProtection.AggregationPolicy);
+        app.MapDownstreamApi().RequireRateLimiting(LimitOptions.DownstreamPolicy);
+        app.MapAggregationApi().RequireRateLimiting(LimitOptions.AggregationPolicy);
         return app;
     }
 }

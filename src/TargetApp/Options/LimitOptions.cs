@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Harness.ServiceDefaults;
 
 namespace TargetApp.Options;
 
@@ -7,8 +8,11 @@ namespace TargetApp.Options;
 /// <c>Retry-After</c>, so that far beyond capacity the app sheds load quickly with bounded memory
 /// instead of queuing without end. Per route, so that a starving mode cannot use up the others' share.
 /// </summary>
-public sealed class LimitOptions
+public sealed class LimitOptions : IConcurrencyLimitSettings
 {
+    public const string AggregationPolicy = "aggregation";
+    public const string DownstreamPolicy = "downstream";
+
     public const string Section = "Limits";
 
     /// <summary>Aggregations in progress per mode.</summary>

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Harness.ServiceDefaults;
+
+/// <summary>What every service's overload settings share.</summary>
+public interface IConcurrencyLimitSettings
+{
+    /// <summary>Requests that may wait for a slot before being refused; 0 refuses at once.</summary>
+    int QueueLength { get; }
+
+    /// <summary>Seconds a refused client is asked to wait (the Retry-After header).</summary>
+    int RetryAfterSeconds { get; }
+}
+
+/// <summary>
+/// Overload protection: a cap on requests in progress per route; one more is refused at once with
+/// 503 and <c>Retry-After</c>. Far beyond capacity a service that queues without bound grows its
+/// memory and answers nothing in time; a fast 503 is something a client or a gateway can act on.
+/// Per route, so that one starving route cannot take the others' share.
+/// </summary>
+public static class ConcurrencyLimits
+{
+    public static IServiceCollection AddConcurrencyLimits<TOptions>(
+        this IServiceCollection services, string section, params (string Policy, Func<TOptions, int> PermitsPerRoute)[] policies)
+        where TOptions : class, IConcurrencyLimitSettings
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            limiter.OnRejected = (rejected, _) => RejectAsync<TOptions>(rejected.HttpContext, section);
+            foreach (var (policy, permits) in policies)
+            {
+                limiter.AddPolicy(policy, context => PerRoute(context, permits));
+            }
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> PerRoute<TOptions>(HttpContext context, Func<TOptions, int> permits)
+        where TOptions : class, IConcurrencyLimitSettings
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<TOptions>>().Value;
+        string route = context.GetEndpoint()?.DisplayName ?? context.Request.Path.Value ?? "";
+        return RateLimitPartition.GetConcurrencyLimiter(route, _ => new ConcurrencyLimiterOptions
+        {
+            PermitLimit = permits(limits),
+            QueueLimit = limits.QueueLength,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    private static async ValueTask RejectAsync<TOptions>(HttpContext context, string section)
+        where TOptions : class, IConcurrencyLimitSettings
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<TOptions>>().Value;
+        context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        await TypedResults.Problem(
+            title: "Overloaded",
+            detail: $"This route is at its limit of requests in progress ({section} settings); retry after {limits.RetryAfterSeconds} s.",
+            statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context).ConfigureAwait(false);
+    }
+}
