@@ -65,7 +65,9 @@ public static class ServiceDefaultsExtensions
                 .AddMeter(ownSources)
                 .AddView("http.server.request.duration", durationBuckets)
                 .AddView("http.client.request.duration", durationBuckets)
-                .AddPrometheusExporter())
+                // Prometheus scrapes every 2 s and the load engine every second: a cached answer
+                // (300 ms by default) would only hand out stale counts.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
                 .AddHttpClientInstrumentation()

@@ -15,32 +15,39 @@ public static class StartupErrors
     public const int AddressInUse = 75;
 
     /// <summary>
-    /// Checks every <c>ValidateOnStart</c> option, then runs the app. A bad setting or a taken
-    /// port ends it with one clear message on stderr and a distinct exit code, not a stack trace.
+    /// Checks every <c>ValidateOnStart</c> setting now, right after <c>Build()</c>, before anything
+    /// (a proxy loading its routes, say) reads them. A bad one is reported on stderr, one line
+    /// naming each setting, and the caller exits with <see cref="ConfigurationError"/>.
     /// </summary>
-    public static int RunAndReport(this WebApplication app)
+    public static bool SettingsAreValid(this WebApplication app)
     {
         string name = app.Environment.ApplicationName;
         try
         {
-            // Validating here, before the host starts, keeps the host from logging the failure
-            // as a crash with a stack trace; the message below is all the user needs.
             app.Services.GetService<IStartupValidator>()?.Validate();
+            return true;
         }
         catch (OptionsValidationException ex)
         {
-            return ReportConfiguration(name, ex.Failures);
+            Report(name, ex.Failures);
         }
         catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
         {
             // The binder's own words name the setting and the type it wanted.
-            return ReportConfiguration(name, [ex.Message + (ex.InnerException is { } inner ? " " + inner.Message : "")]);
+            Report(name, [ex.Message + (ex.InnerException is { } inner ? " " + inner.Message : "")]);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
         {
-            return ReportConfiguration(name, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
+            Report(name, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
         }
 
+        return false;
+    }
+
+    /// <summary>Runs the app; a port that is taken ends it with one clear line and <see cref="AddressInUse"/>.</summary>
+    public static int RunAndReport(this WebApplication app)
+    {
+        string name = app.Environment.ApplicationName;
         try
         {
             app.Run();
@@ -53,14 +60,12 @@ public static class StartupErrors
         }
     }
 
-    private static int ReportConfiguration(string name, IEnumerable<string> failures)
+    private static void Report(string name, IEnumerable<string> failures)
     {
         Console.Error.WriteLine($"{name} cannot start: invalid configuration.");
         foreach (var failure in failures)
         {
             Console.Error.WriteLine("  " + failure);
         }
-
-        return ConfigurationError;
     }
 }

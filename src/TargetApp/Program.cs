@@ -7,6 +7,10 @@ builder.AddServiceDefaults(TargetAppTelemetry.Name);
 builder.AddTargetApp();
 
 var app = builder.Build();
+if (!app.SettingsAreValid())
+{
+    return StartupErrors.ConfigurationError;
+}
 
 app.UseExceptionHandler();
 app.MapDefaultEndpoints();
