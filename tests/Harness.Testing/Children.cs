@@ -2,18 +2,43 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Harness.Hosting;
 
-namespace TargetApp.Tests.Support;
+namespace Harness.Testing;
 
-/// <summary>TargetApp as a child process, with a thread pool of its own.</summary>
-public static partial class ChildTargetApp
+/// <summary>Harness services as child processes, each with a thread pool (and meters) of its own.</summary>
+public static partial class Children
 {
-    public static Task<ServiceProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? environment = null) =>
+    public static Task<ServiceProcess> StartTargetAppAsync(string name, IReadOnlyDictionary<string, string>? environment = null, string? urls = null) =>
+        StartAsync("TargetApp", name, environment, urls);
+
+    public static Task<ServiceProcess> StartGatewayAsync(string name, IEnumerable<Uri> targets, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        int i = 0;
+        foreach (var target in targets)
+        {
+            settings[$"Gateway__Targets__{i++}"] = target.ToString();
+        }
+
+        return StartAsync("Gateway", name, settings, null);
+    }
+
+    public static Task<ServiceProcess> StartAsync(string project, string name, IReadOnlyDictionary<string, string>? environment, string? urls) =>
         ServiceProcess.StartAsync(new ServiceProcessOptions
         {
             Name = name,
-            AssemblyPath = ServiceBinary.Locate("TargetApp"),
+            AssemblyPath = ServiceBinary.Locate(project),
             Environment = environment ?? new Dictionary<string, string>(),
+            Urls = urls ?? "http://127.0.0.1:0",
         });
+
+    /// <summary>The sum of a metric's samples whose labels contain <paramref name="labelFilter"/> (e.g. <c>http_route="/api/"</c>).</summary>
+    public static async Task<double> ReadSumAsync(HttpClient client, string name, string labelFilter = "")
+    {
+        var text = await client.GetStringAsync("/metrics");
+        return Regex.Matches(text, $@"(?m)^{name}\{{(?<labels>[^}}]*)\}} (?<v>\S+)")
+            .Where(m => m.Groups["labels"].Value.Contains(labelFilter, StringComparison.Ordinal))
+            .Sum(m => double.Parse(m.Groups["v"].Value, CultureInfo.InvariantCulture));
+    }
 
     /// <summary>One sample of a gauge from the app's /metrics.</summary>
     public static async Task<double> ReadGaugeAsync(HttpClient client, string name)

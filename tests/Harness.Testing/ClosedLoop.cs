@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TargetApp.Tests.Support;
+namespace Harness.Testing;
 
 /// <summary>
 /// A bounded closed-model load: <c>concurrency</c> workers each send one request after another

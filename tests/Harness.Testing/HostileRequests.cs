@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using CsCheck;
 
-namespace TargetApp.Tests.Support;
+namespace Harness.Testing;
 
 /// <summary>
 /// Generated requests to every route: known and made-up parameters with hostile values (huge,

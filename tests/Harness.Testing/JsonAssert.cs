@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TargetApp.Tests.Support;
+namespace Harness.Testing;
 
 public static class JsonAssert
 {

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace TargetApp.Tests.Support;
+namespace Harness.Testing;
 
 /// <summary>
 /// A real downstream on a loopback port whose <c>/api/</c> does what a test scripts, and which

@@ -1,3 +1,4 @@
+using Harness.Testing;
 using System.Diagnostics;
 using System.Net;
 using TargetApp.Aggregation;

@@ -1,3 +1,4 @@
+using Harness.Testing;
 using CsCheck;
 using TargetApp.Tests.Support;
 

@@ -1,3 +1,4 @@
+using Harness.Testing;
 using TargetApp.Aggregation;
 using TargetApp.Tests.Support;
 

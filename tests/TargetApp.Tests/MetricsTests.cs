@@ -1,3 +1,4 @@
+using Harness.Testing;
 using System.Text.RegularExpressions;
 using Harness.Hosting;
 using TargetApp.Tests.Support;
@@ -95,7 +96,7 @@ public sealed partial class MetricsTests : IClassFixture<MetricsTests.Fixture>
 
         public async Task InitializeAsync()
         {
-            _app = await ChildTargetApp.StartAsync("metrics");
+            _app = await Children.StartTargetAppAsync("metrics");
             Client = new HttpClient { BaseAddress = _app.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         }
 

@@ -1,3 +1,4 @@
+using Harness.Testing;
 using Harness.Hosting;
 using TargetApp.Tests.Support;
 
@@ -18,7 +19,7 @@ public sealed class StartupTests
     public async Task BadSetting_StopsStartUp_WithAMessageNamingIt(string variable, string value, string setting)
     {
         var failure = await Assert.ThrowsAsync<ServiceStartException>(() =>
-            ChildTargetApp.StartAsync("bad-config", new Dictionary<string, string> { [variable] = value }));
+            Children.StartTargetAppAsync("bad-config", new Dictionary<string, string> { [variable] = value }));
 
         Assert.Contains("exited with code 78", failure.Message, StringComparison.Ordinal);
         Assert.Contains("cannot start: invalid configuration", failure.Message, StringComparison.Ordinal);
@@ -29,9 +30,9 @@ public sealed class StartupTests
     [Fact]
     public async Task MinThreadsSetting_RaisesThePoolMinimum()
     {
-        await using var app = await ChildTargetApp.StartAsync("min-threads", new Dictionary<string, string> { ["ThreadPool__MinThreads"] = "48" });
+        await using var app = await Children.StartTargetAppAsync("min-threads", new Dictionary<string, string> { ["ThreadPool__MinThreads"] = "48" });
         using var client = new HttpClient { BaseAddress = app.BaseAddress };
 
-        Assert.Equal(48, await ChildTargetApp.ReadGaugeAsync(client, "harness_thread_pool_min_threads"));
+        Assert.Equal(48, await Children.ReadGaugeAsync(client, "harness_thread_pool_min_threads"));
     }
 }

@@ -1,3 +1,4 @@
+using Harness.Testing;
 using TargetApp.Tests.Support;
 using Xunit.Abstractions;
 
@@ -36,7 +37,7 @@ public sealed class StarvationTests(ITestOutputHelper output)
 
     private static async Task<Run> LoadAsync(string route)
     {
-        await using var app = await ChildTargetApp.StartAsync("starvation" + route.Replace('/', '-'));
+        await using var app = await Children.StartTargetAppAsync("starvation" + route.Replace('/', '-'));
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
         {
             BaseAddress = app.BaseAddress,
@@ -49,8 +50,8 @@ public sealed class StarvationTests(ITestOutputHelper output)
             warmUp.EnsureSuccessStatusCode();
         }
 
-        double poolBefore = await ChildTargetApp.ReadGaugeAsync(client, "harness_thread_pool_threads");
-        int osBefore = ChildTargetApp.OsThreads(app.ProcessId);
+        double poolBefore = await Children.ReadGaugeAsync(client, "harness_thread_pool_threads");
+        int osBefore = Children.OsThreads(app.ProcessId);
         int peakOs = osBefore;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -58,7 +59,7 @@ public sealed class StarvationTests(ITestOutputHelper output)
             using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
             while (await tick.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false))
             {
-                peakOs = Math.Max(peakOs, ChildTargetApp.OsThreads(app.ProcessId));
+                peakOs = Math.Max(peakOs, Children.OsThreads(app.ProcessId));
             }
         });
 
@@ -68,7 +69,7 @@ public sealed class StarvationTests(ITestOutputHelper output)
 
         // Read once the load has stopped: while starved, /metrics itself waits for a pool thread.
         using var metricsClient = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        double poolAfter = await ChildTargetApp.ReadGaugeAsync(metricsClient, "harness_thread_pool_threads");
+        double poolAfter = await Children.ReadGaugeAsync(metricsClient, "harness_thread_pool_threads");
         return new Run(load, poolBefore, poolAfter, osBefore, peakOs);
     }
 

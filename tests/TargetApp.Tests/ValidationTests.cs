@@ -1,3 +1,4 @@
+using Harness.Testing;
 using System.Net;
 using TargetApp.Aggregation;
 using TargetApp.Tests.Support;
