@@ -1,0 +1,59 @@
+using Gateway.Options;
+using Gateway.Proxy;
+using Gateway.Telemetry;
+using Harness.ServiceDefaults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+
+namespace Gateway;
+
+public static class GatewayExtensions
+{
+    /// <summary>YARP with Harness's routes, health checks, retries, limits and metrics.</summary>
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddConcurrencyLimits<GatewayLimitOptions>(
+            GatewayLimitOptions.Section, (GatewayLimitOptions.Policy, limits => limits.MaxConcurrentRequests));
+
+        builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.Services.AddSingleton<GatewayConfigProvider>();
+        builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<GatewayConfigProvider>());
+        builder.Services.AddHostedService<DnsTargetsWatcher>();
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailureHealthPolicy>();
+        builder.Services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        builder.Services.AddReverseProxy();
+
+        builder.Services.AddHealthChecks().AddCheck<DestinationsHealthCheck>("destinations");
+        return builder;
+    }
+
+    /// <summary>
+    /// Proxies <c>/api/**</c> and nothing else: the gateway's own <c>/metrics</c> and health
+    /// endpoints are its own, and the targets' are not reachable through it.
+    /// </summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ForwardingMetricsMiddleware>();
+            proxy.UseMiddleware<RetryUnreachedMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    /// <summary>Ready only once there is somewhere to send requests (DNS may not have answered yet).</summary>
+    private sealed class DestinationsHealthCheck(GatewayConfigProvider config) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(config.Destinations.Count > 0
+                ? HealthCheckResult.Healthy($"{config.Destinations.Count} destinations")
+                : HealthCheckResult.Unhealthy("no destinations yet: check Gateway:Targets or that Gateway:TargetsDns resolves"));
+    }
+}

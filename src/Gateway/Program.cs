@@ -1,0 +1,18 @@
+using Gateway;
+using Gateway.Telemetry;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults(GatewayTelemetry.Name);
+builder.AddGateway();
+
+var app = builder.Build();
+if (!app.SettingsAreValid())
+{
+    return StartupErrors.ConfigurationError;
+}
+
+app.MapDefaultEndpoints();
+app.MapGateway();
+
+return app.RunAndReport();

@@ -1,0 +1,17 @@
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Telemetry;
+
+/// <summary>Records each proxied request's outcome once, after every attempt at forwarding it.</summary>
+public sealed class ForwardingMetricsMiddleware(RequestDelegate next, GatewayTelemetry telemetry)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context).ConfigureAwait(false);
+
+        var proxy = context.GetReverseProxyFeature();
+        string destination = proxy.ProxiedDestination is { } chosen ? GatewayTelemetry.Authority(chosen.Model.Config.Address) : "none";
+        var error = context.Features.Get<IForwarderErrorFeature>()?.Error;
+        telemetry.Forwarded(proxy.Route.Config.RouteId, destination, GatewayTelemetry.Outcome(context.Response.StatusCode, error));
+    }
+}

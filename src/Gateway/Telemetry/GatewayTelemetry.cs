@@ -1,0 +1,82 @@
+using System.Diagnostics.Metrics;
+using Harness.ServiceDefaults;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Telemetry;
+
+/// <summary>
+/// Owns the gateway's <see cref="Meter"/>: what YARP did with each request, from the request's
+/// own proxy and error features (the facts YARP's telemetry events carry, read where they are
+/// produced instead of through an EventListener).
+/// </summary>
+public sealed class GatewayTelemetry : IDisposable
+{
+    public const string Name = "Harness.Gateway";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _forwarded;
+    private readonly Histogram<double> _destinationDuration;
+    private readonly Counter<long> _retries;
+
+    public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services)
+    {
+        // Looked up when the gauges are read: YARP's state depends on the forwarder's client
+        // factory, which depends on this class, so asking for it here would be a cycle.
+        var proxyState = new Lazy<IProxyStateLookup>(services.GetRequiredService<IProxyStateLookup>);
+        _meter = meterFactory.Create(Name);
+        _forwarded = _meter.CreateCounter<long>(
+            "harness.gateway.requests", "{request}",
+            "Requests the gateway forwarded, by route, destination and outcome (2xx…5xx, or YARP's error kind when forwarding failed).");
+        _destinationDuration = _meter.CreateHistogram(
+            "harness.gateway.destination.duration", "s",
+            "Time waiting on the destination for its answer's headers, by route and destination; the gateway's own time is its request duration minus this.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.Seconds });
+        _retries = _meter.CreateCounter<long>(
+            "harness.gateway.retries", "{request}",
+            "GETs sent again to another replica because the destination refused the connection.");
+        _meter.CreateObservableGauge(
+            "harness.gateway.destinations.available", () => CountDestinations(proxyState, available: true), "{destination}",
+            "Destinations the gateway sends traffic to now (healthy, or all of them when none is).");
+        _meter.CreateObservableGauge(
+            "harness.gateway.destinations.configured", () => CountDestinations(proxyState, available: false), "{destination}",
+            "Destinations configured or resolved from DNS.");
+    }
+
+    public void Forwarded(string route, string destination, string outcome) =>
+        _forwarded.Add(1, new("route", route), new("destination", destination), new("outcome", outcome));
+
+    public void WaitedOnDestination(string route, string destination, TimeSpan waited) =>
+        _destinationDuration.Record(waited.TotalSeconds, new("route", route), new("destination", destination));
+
+    public void Retried(string route, string refusedDestination) =>
+        _retries.Add(1, new("route", route), new("destination", Authority(refusedDestination)));
+
+    /// <summary>The label value for a destination: its host:port.</summary>
+    public static string Authority(string address) =>
+        Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri.Authority : address;
+
+    /// <summary>2xx, 3xx, 4xx or 5xx for an answer; YARP's error kind in snake case when forwarding failed.</summary>
+    public static string Outcome(int statusCode, ForwarderError? error) => error switch
+    {
+        null or ForwarderError.None => (statusCode / 100) + "xx",
+        ForwarderError.Request => "request_failed",
+        ForwarderError.RequestTimedOut => "request_timed_out",
+        ForwarderError.RequestCanceled => "client_canceled",
+        ForwarderError.NoAvailableDestinations => "no_available_destinations",
+        ForwarderError.ResponseBodyDestination => "response_body_failed",
+        { } other => other.ToString().ToLowerInvariant(),
+    };
+
+    private static IEnumerable<Measurement<int>> CountDestinations(Lazy<IProxyStateLookup> proxyState, bool available)
+    {
+        foreach (var cluster in proxyState.Value.GetClusters())
+        {
+            var destinations = cluster.DestinationsState;
+            int count = available ? destinations.AvailableDestinations.Count : destinations.AllDestinations.Count;
+            yield return new Measurement<int>(count, new KeyValuePair<string, object?>("cluster", cluster.ClusterId));
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
