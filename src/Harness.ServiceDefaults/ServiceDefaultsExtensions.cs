@@ -2,9 +2,11 @@ using Harness.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -36,6 +38,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<ThreadPoolMetrics>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ThreadPoolMetrics>());
         builder.Services.AddHostedService<ParentProcessWatchdog>();
+        builder.Services.AddOptions<ServerOptions>()
+            .BindConfiguration(ServerOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<SocketTransportOptions>()
+            .Configure<IOptions<ServerOptions>>((transport, server) => transport.Backlog = server.Value.ListenBacklog);
 
         builder.ConfigureOpenTelemetry(ownSources);
 
@@ -65,19 +73,23 @@ public static class ServiceDefaultsExtensions
                 .AddMeter(ownSources)
                 .AddView("http.server.request.duration", durationBuckets)
                 .AddView("http.client.request.duration", durationBuckets)
+
                 // Prometheus scrapes every 2 s and the load engine every second: a cached answer
                 // (300 ms by default) would only hand out stale counts.
-                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddSource(ownSources));
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
 
-        // The standard OTEL_* variables decide where traces, metrics and logs go; without them
-        // nothing is pushed and /metrics stays the only way out.
+        // The standard OTEL_* variables decide where traces, metrics and logs go. Spans are only
+        // recorded when there is somewhere to send them: recorded and dropped, they cost every
+        // request its share of CPU (measured on the gateway) for nothing. W3C trace context flows
+        // either way, because ASP.NET Core keeps an Activity per request for its log scopes.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.UseOtlpExporter();
+            telemetry
+                .WithTracing(tracing => tracing
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddSource(ownSources))
+                .UseOtlpExporter();
         }
     }
 
