@@ -21,6 +21,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     private readonly Queue<string> _output = new();
     private readonly StreamWriter? _log;
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Uri> _addresses = [];
+    private Uri? _baseAddress;
 
     private ServiceProcess(ServiceProcessOptions options, Process process)
     {
@@ -39,10 +41,23 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>The address Kestrel reported, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri BaseAddress => _listening.Task.IsCompletedSuccessfully
-        ? _listening.Task.Result
-        : throw new InvalidOperationException($"{Name} has not reported an address yet.");
+    /// <summary>
+    /// The address that answered <c>/health/ready</c>, e.g. <c>http://127.0.0.1:41234/</c> (a
+    /// service may listen on several, one of them HTTP/2 only).
+    /// </summary>
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException($"{Name} is not ready yet.");
+
+    /// <summary>Every address Kestrel reported listening on.</summary>
+    public IReadOnlyList<Uri> Addresses
+    {
+        get
+        {
+            lock (_addresses)
+            {
+                return [.. _addresses];
+            }
+        }
+    }
 
     public bool HasExited => _process.HasExited;
 
@@ -118,46 +133,52 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Options.StartTimeout);
-        Uri address;
         try
         {
-            address = await _listening.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            await _listening.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ServiceStartException(Describe($"did not report a listening address within {Options.StartTimeout.TotalSeconds:0} s"));
         }
 
-        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         string lastProblem = "no answer yet";
-        while (true)
+        try
         {
-            if (_process.HasExited)
+            while (true)
             {
-                throw new ServiceStartException(DescribeExit("before it was ready"));
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), deadline.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
+                if (_process.HasExited)
                 {
-                    return;
+                    throw new ServiceStartException(DescribeExit("before it was ready"));
                 }
 
-                lastProblem = $"/health/ready answered {(int)response.StatusCode}";
-            }
-            catch (HttpRequestException ex)
-            {
-                lastProblem = ex.Message;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ServiceStartException(Describe($"was not ready within {Options.StartTimeout.TotalSeconds:0} s ({lastProblem})"));
-            }
+                foreach (var address in Addresses)
+                {
+                    try
+                    {
+                        using var response = await client.GetAsync(new Uri(address, "/health/ready"), deadline.Token).ConfigureAwait(false);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            _baseAddress = address;
+                            return;
+                        }
 
-            // Polling another process's readiness: there is nothing to await but the next attempt.
-            await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token).ConfigureAwait(false);
+                        lastProblem = $"{address}health/ready answered {(int)response.StatusCode}";
+                    }
+                    catch (HttpRequestException ex)
+                    {
+                        lastProblem = $"{address}: {ex.Message}";
+                    }
+                }
+
+                // Polling another process's readiness: there is nothing to await but the next attempt.
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ServiceStartException(Describe($"was not ready within {Options.StartTimeout.TotalSeconds:0} s ({lastProblem})"));
         }
     }
 
@@ -179,9 +200,15 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             _log?.WriteLine(line);
         }
 
-        if (!_listening.Task.IsCompleted && ListeningLine().Match(line) is { Success: true } match)
+        if (ListeningLine().Match(line) is { Success: true } match)
         {
-            _listening.TrySetResult(new Uri(match.Groups["url"].Value.TrimEnd('/') + "/"));
+            var address = new Uri(match.Groups["url"].Value.TrimEnd('/') + "/");
+            lock (_addresses)
+            {
+                _addresses.Add(address);
+            }
+
+            _listening.TrySetResult(address);
         }
     }
 
@@ -209,6 +236,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Completes when the process has exited (after <see cref="Kill"/>, a SIGKILL still takes a while to tear down its sockets).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>Ends the service at once (SIGKILL), as a crash would.</summary>
     public void Kill()

@@ -8,8 +8,9 @@ public sealed class DownstreamOptions : IValidatableObject
     public const string Section = "Downstream";
 
     /// <summary>
-    /// Base URL of the service whose <c>/api/</c> is called. Empty: this app calls itself, as the
-    /// seed's Django app does. Only configuration sets it; no request can.
+    /// Base URL of the service whose <c>/api/</c> is called. Empty: this app calls itself on its
+    /// first listening address, as the seed's Django app does (give it explicitly when the app
+    /// has several endpoints and the first is HTTP/2 only). Only configuration sets it; no request can.
     /// </summary>
     public string? BaseUrl { get; set; }
 
