@@ -2,6 +2,19 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Gateway.Options;
 
+/// <summary>How the gateway talks to the replicas.</summary>
+public enum TargetProtocol
+{
+    /// <summary>HTTP/1.1: one connection per request in flight (5,000 slow requests need 5,000 connections).</summary>
+    Http1,
+
+    /// <summary>
+    /// HTTP/2 without TLS (prior knowledge): many requests share a few connections. The replicas
+    /// need an HTTP/2-only endpoint (Kestrel: <c>Protocols=Http2</c>).
+    /// </summary>
+    Http2,
+}
+
 /// <summary>Where the TargetApp replicas are and how the gateway treats them.</summary>
 public sealed class GatewayOptions : IValidatableObject
 {
@@ -27,9 +40,16 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00", ErrorMessage = "Gateway:RequestTimeout must be between 00:00:01 and 00:30:00; set Gateway__RequestTimeout accordingly.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long to wait for a TCP connection to a replica before trying another.</summary>
+    /// <summary>
+    /// How long to wait for a TCP connection to a replica. A replica that has died refuses at
+    /// once; this only bounds one that does not answer at all. Too short, and the burst of new
+    /// connections thousands of clients cause turns into 504s.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Gateway:ConnectTimeout must be between 00:00:00.100 and 00:01:00; set Gateway__ConnectTimeout accordingly.")]
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>HTTP/1.1 (default) or HTTP/2 without TLS to the replicas; see <see cref="Options.TargetProtocol"/>.</summary>
+    public TargetProtocol TargetProtocol { get; set; } = TargetProtocol.Http1;
 
     /// <summary>How often each replica's <c>/health/ready</c> is probed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.250", "00:05:00", ErrorMessage = "Gateway:HealthCheckInterval must be between 00:00:00.250 and 00:05:00.")]

@@ -81,8 +81,10 @@ public static class GatewayRoutes
             // answers are single JSON bodies, so no activity happens between request and headers
             // and this bounds the whole request.
             ActivityTimeout = options.RequestTimeout,
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Version = options.TargetProtocol == TargetProtocol.Http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+
+            // Cleartext HTTP/2 has no negotiation: it is spoken from the first byte or not at all.
+            VersionPolicy = options.TargetProtocol == TargetProtocol.Http2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         },
         Destinations = destinations.ToDictionary(
             address => address.Authority,
