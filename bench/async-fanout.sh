@@ -5,16 +5,12 @@
 # The figure is the median of the server's own "elapsed" (handler + JSON, as the seed timed it)
 # minus 1 s; target ≤ 5 ms. curl's client-side total (adds connection set-up) is shown beside it.
 # Usage: bench/async-fanout.sh [ROUNDS]   (default 5)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 rounds=${1:-5}
 port=${PORT:-5181}
 
-dotnet build -c Release src/TargetApp -nologo -v quiet >/dev/null
-dotnet src/TargetApp/bin/Release/net10.0/TargetApp.dll --urls "http://127.0.0.1:$port" >/tmp/harness-bench-fanout.log 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/health/ready" && break; sleep 0.1; done
+build_release TargetApp
+start_service target TargetApp "$port"
 
 # JIT (to tier 1) and the 10 pooled connections to the downstream.
 for _ in $(seq 1 200); do curl -fs -o /dev/null "http://127.0.0.1:$port/api/aggregated/?delay_ms=0"; done

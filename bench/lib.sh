@@ -1,0 +1,95 @@
+# Shared by the benchmark scripts: build, start services on loopback, stop them by PID on exit.
+# Source it; it sets -euo pipefail and a trap that stops everything started through it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+bench_pids=()
+bench_dir=$(mktemp -d /tmp/harness-bench.XXXXXX)
+bench_cleanup() {
+  for pid in "${bench_pids[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${bench_pids[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}
+trap bench_cleanup EXIT
+
+# build_release PROJECT...
+build_release() {
+  for project in "$@"; do
+    dotnet build -c Release "src/$project" -nologo -v quiet >/dev/null
+  done
+}
+
+# start_service NAME PROJECT PORT [VAR=VALUE...]: a Release build of src/PROJECT on 127.0.0.1:PORT.
+start_service() {
+  local name=$1 project=$2 port=$3
+  shift 3
+  # From its output folder: ASP.NET Core reads appsettings.json from the working directory, and
+  # without it the default log level would write a line per request.
+  (cd "src/$project/bin/Release/net10.0" && exec env "$@" dotnet "$project.dll" --urls "http://127.0.0.1:$port") \
+    >"$bench_dir/$name.log" 2>&1 &
+  bench_pids+=($!)
+  wait_ready "http://127.0.0.1:$port/health/ready" "$name"
+}
+
+# wait_ready URL NAME: polls for up to 30 s.
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -fs -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  echo "$2 did not become ready at $1; its log:" >&2
+  tail -20 "$bench_dir/$2.log" >&2 || true
+  exit 1
+}
+
+# start_nginx PORT UPSTREAM: nginx as a keep-alive reverse proxy for /api/ to UPSTREAM (host:port).
+start_nginx() {
+  local port=$1 upstream=$2
+  command -v nginx >/dev/null || { echo "nginx is needed: apt-get install nginx" >&2; exit 1; }
+  mkdir -p "$bench_dir/nginx"
+  cat >"$bench_dir/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $bench_dir/nginx/nginx.pid;
+error_log $bench_dir/nginx/error.log warn;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  upstream target { server $upstream; keepalive 256; }
+  server {
+    listen 127.0.0.1:$port backlog=8192;
+    location /api/ {
+      proxy_pass http://target;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+  nginx -p "$bench_dir/nginx" -c "$bench_dir/nginx/nginx.conf" -g 'daemon off;' &
+  bench_pids+=($!)
+  for _ in $(seq 1 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+    sleep 0.1
+  done
+  echo "nginx did not start; see $bench_dir/nginx/error.log" >&2
+  exit 1
+}
+
+# wrk_run NAME URL THREADS CONNECTIONS SECONDS: prints "NAME rps p50_ms p99_ms".
+wrk_run() {
+  local out
+  out=$(wrk -t"$3" -c"$4" -d"$5"s --latency $2)
+  echo "$out" >"$bench_dir/wrk-$1.txt"
+  echo "$out" | awk -v name="$1" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Non-2xx/ { errors = $NF }
+    /Socket errors/ { socket = $0 }
+    END { printf "%s %.0f %.3f %.3f %s\n", name, rps, p50, p99, (errors == "" ? 0 : errors) }'
+}
