@@ -1,0 +1,181 @@
+using Harness.LoadTests.Engine;
+using Harness.LoadTests.Scenarios;
+
+namespace Harness.LoadTests.Cli;
+
+/// <summary>Everything a run needs, resolved from defaults, the scenarios file and the command line (in that order), and checked.</summary>
+public sealed record RunPlan
+{
+    public required IReadOnlyList<string> Suites { get; init; }
+
+    public required Profile Profile { get; init; }
+
+    public Uri? Target { get; init; }
+
+    public IReadOnlyList<Uri> Scrape { get; init; } = [];
+
+    public IReadOnlyList<string> ScenarioNames { get; init; } = [];
+
+    public IReadOnlyList<ScenarioSpec> CustomScenarios { get; init; } = [];
+
+    public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+
+    public required EngineSettings Engine { get; init; }
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public string Output { get; init; } = "reports";
+
+    public bool FreshServices { get; init; } = true;
+
+    /// <summary>The settings as written, for the report's fingerprint.</summary>
+    public Dictionary<string, string> Described { get; init; } = [];
+
+    /// <summary>Merges <paramref name="cli"/> over <paramref name="file"/> (a property set on the command line wins) and checks the result.</summary>
+    public static RunPlan Resolve(ScenarioFile? file, ScenarioFile cli)
+    {
+        file ??= new ScenarioFile();
+        T? Pick<T>(Func<ScenarioFile, T?> get) => get(cli) ?? get(file);
+
+        var custom = file.Scenarios ?? [];
+        var suiteText = Pick(f => f.Suite) ?? (custom.Count > 0 ? Scenarios.Suites.Custom : Scenarios.Suites.Compare);
+        var suites = suiteText.ToLowerInvariant() switch
+        {
+            "all" => [.. Scenarios.Suites.Names],
+            Scenarios.Suites.Custom when custom.Count == 0 => throw new ConfigurationException("Suite 'custom' needs scenarios in the --config file (\"scenarios\": [...])."),
+            var s when s == Scenarios.Suites.Custom || Scenarios.Suites.Names.Contains(s) => (IReadOnlyList<string>)[s],
+            _ => throw new ConfigurationException($"Unknown suite '{suiteText}'. Known: {string.Join(", ", Scenarios.Suites.Names)}, all, or custom (scenarios from --config)."),
+        };
+
+        var baseProfile = Profile.Named(Pick(f => f.Profile) ?? "default");
+        var profile = baseProfile with
+        {
+            Users = Positive(Pick(f => f.Users) ?? baseProfile.Users, "users"),
+            FanOut = Range(Pick(f => f.N) ?? baseProfile.FanOut, 1, 100, "n"),
+            DelayMs = Range(Pick(f => f.DelayMs) ?? baseProfile.DelayMs, 0, 60_000, "delay-ms"),
+            WarmUp = Duration(Pick(f => f.WarmUp), baseProfile.WarmUp, "warm-up", allowZero: true),
+            Ramp = Duration(Pick(f => f.Ramp), baseProfile.Ramp, "ramp"),
+            Hold = Duration(Pick(f => f.Hold), baseProfile.Hold, "hold"),
+            StepDuration = Duration(Pick(f => f.StepDuration), baseProfile.StepDuration, "step-duration"),
+            Steps = Pick(f => f.Steps) is { Count: > 0 } steps
+                ? steps.Any(s => s < 1) ? throw new ConfigurationException($"steps: every step must be ≥ 1 user (got {string.Join(",", steps)}).") : steps
+                : baseProfile.Steps,
+        };
+
+        Uri? target = null;
+        if (Pick(f => f.Target) is { Length: > 0 } targetText)
+        {
+            if (!Uri.TryCreate(targetText, UriKind.Absolute, out target) || target.Scheme is not ("http" or "https"))
+            {
+                throw new ConfigurationException($"--target: '{targetText}' is not an http(s) URL; write e.g. http://localhost:8080.");
+            }
+        }
+
+        var scrape = new List<Uri>();
+        foreach (var text in Pick(f => f.Scrape) ?? [])
+        {
+            scrape.Add(Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new ConfigurationException($"--scrape: '{text}' is not an http(s) URL of a /metrics endpoint."));
+        }
+
+        var thresholds = (Pick(f => f.Thresholds) ?? []).Select(Threshold.Parse).ToList();
+        for (int i = 0; i < custom.Count; i++)
+        {
+            var spec = custom[i];
+            if (string.IsNullOrWhiteSpace(spec.Name))
+            {
+                throw new ConfigurationException($"scenarios[{i}]: \"name\" is required.");
+            }
+
+            if (string.IsNullOrWhiteSpace(spec.Path) || !spec.Path.StartsWith('/'))
+            {
+                throw new ConfigurationException($"scenarios[{i}] ({spec.Name}): \"path\" must start with '/', e.g. \"/api/aggregated/\".");
+            }
+
+            if (spec.Load.Count == 0)
+            {
+                throw new ConfigurationException($"scenarios[{i}] ({spec.Name}): \"load\" needs at least one simulation.");
+            }
+
+            for (int j = 0; j < spec.Load.Count; j++)
+            {
+                spec.Load[j].ToSimulation($"scenarios[{i}].load[{j}]");
+            }
+
+            thresholds.AddRange((spec.Thresholds ?? []).Select(t => Threshold.Parse($"{spec.Name}: {t}")));
+        }
+
+        if (custom.GroupBy(s => s.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            throw new ConfigurationException($"scenarios: the name '{duplicate.Key}' is used twice.");
+        }
+
+        var engine = new EngineSettings
+        {
+            Interval = Duration(Pick(f => f.Interval), TimeSpan.FromSeconds(1), "interval"),
+            DrainTimeout = Duration(Pick(f => f.DrainTimeout), TimeSpan.FromSeconds(15), "drain-timeout", allowZero: true),
+            TimeLimit = Pick(f => f.TimeLimit) is { } limit ? Duration(limit, TimeSpan.Zero, "time-limit") : null,
+            AbortOnThreshold = Pick(f => f.AbortOnThreshold) ?? false,
+        };
+        if (engine.Interval < TimeSpan.FromMilliseconds(100))
+        {
+            throw new ConfigurationException("interval: must be at least 100ms.");
+        }
+
+        var plan = new RunPlan
+        {
+            Suites = suites,
+            Profile = profile,
+            Target = target,
+            Scrape = scrape,
+            ScenarioNames = Pick(f => f.Scenario) ?? [],
+            CustomScenarios = custom,
+            Thresholds = thresholds,
+            Engine = engine,
+            RequestTimeout = Duration(Pick(f => f.RequestTimeout), TimeSpan.FromSeconds(60), "request-timeout"),
+            Output = Pick(f => f.Output) ?? "reports",
+            FreshServices = Pick(f => f.FreshServices) ?? true,
+        };
+
+        return plan with { Described = plan.Describe() };
+    }
+
+    private Dictionary<string, string> Describe() => new()
+    {
+        ["suite"] = string.Join(",", Suites),
+        ["profile"] = Profile.Name,
+        ["target"] = Target?.ToString() ?? "embedded (child processes on loopback)",
+        ["users"] = Profile.Users.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["n"] = Profile.FanOut.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["delay_ms"] = Profile.DelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["warm_up"] = Durations.Format(Profile.WarmUp),
+        ["ramp"] = Durations.Format(Profile.Ramp),
+        ["hold"] = Durations.Format(Profile.Hold),
+        ["steps"] = string.Join(",", Profile.Steps),
+        ["step_duration"] = Durations.Format(Profile.StepDuration),
+        ["interval"] = Durations.Format(Engine.Interval),
+        ["request_timeout"] = Durations.Format(RequestTimeout),
+        ["thresholds"] = string.Join("; ", Thresholds.Select(t => t.Expression)),
+        ["fresh_services"] = FreshServices ? "yes" : "no",
+    };
+
+    private static int Positive(int value, string name) =>
+        value >= 1 ? value : throw new ConfigurationException($"{name}: must be at least 1 (got {value}).");
+
+    private static int Range(int value, int min, int max, string name) =>
+        value >= min && value <= max ? value : throw new ConfigurationException($"{name}: must be between {min} and {max} (got {value}).");
+
+    private static TimeSpan Duration(string? text, TimeSpan fallback, string name, bool allowZero = false)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        var value = Durations.Parse(text, name);
+        return value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero)
+            ? value
+            : throw new ConfigurationException($"{name}: must be {(allowZero ? "zero or more" : "positive")} (got '{text}').");
+    }
+}
