@@ -14,6 +14,11 @@ public static class LoadTestsApp
     {
         console ??= AnsiConsole.Console;
         var interactive = console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+        if (Console.IsOutputRedirected && console == AnsiConsole.Console)
+        {
+            // Logs (CI, docker) have no width: do not wrap the progress lines at 80 columns.
+            console.Profile.Width = 200;
+        }
 
         var config = new Option<FileInfo?>("--config", "-c") { Description = "Scenarios JSON file (settings and/or scenarios of your own); options given here override it." };
         var suite = new Option<string?>("--suite", "-s") { Description = "seed | compare | starvation | all | custom. Default: compare (custom when --config has scenarios)." };

@@ -1,0 +1,217 @@
+using System.Text.Json;
+using Harness.LoadTests.Cli;
+using Harness.LoadTests.Engine;
+using Harness.LoadTests.Reporting;
+using Spectre.Console;
+
+namespace LoadTests.Tests;
+
+/// <summary>The command line as a user meets it: exit codes, errors that say what to change, reports written whatever happens.</summary>
+[Collection(EngineTiming.Name)]
+public sealed class CliTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _output = Path.Combine(Path.GetTempPath(), "harness-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly StringWriter _console = new();
+    private LocalServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await LocalServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_output))
+        {
+            Directory.Delete(_output, recursive: true);
+        }
+    }
+
+    private string Printed => _console.ToString();
+
+    private Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(_console),
+        });
+        console.Profile.Width = 200;
+        return LoadTestsApp.RunAsync([.. args, "--output", _output, "--plain"], console, cancellationToken, observer);
+    }
+
+    private string Config(string json)
+    {
+        Directory.CreateDirectory(_output);
+        var path = Path.Combine(_output, Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private string OneScenario(string load, string thresholds = "[]") => Config($$"""
+        { "scenarios": [ { "name": "local", "path": "/ok", "load": [ {{load}} ] } ], "thresholds": {{thresholds}} }
+        """);
+
+    private RunResult OnlyResult()
+    {
+        var run = Assert.Single(Directory.GetDirectories(_output));
+        foreach (var file in (string[])["results.json", "summary.md", "stats.csv", "index.html"])
+        {
+            Assert.True(File.Exists(Path.Combine(run, file)), $"{file} was not written");
+        }
+
+        return ReportWriter.Read(run);
+    }
+
+    [Fact]
+    public async Task ThresholdsThatHold_ExitZero_AndOnesThatFail_ExitOne()
+    {
+        var load = """{ "simulation": "inject", "rate": 50, "during": "1s" }""";
+
+        var held = await RunAsync(["--config", OneScenario(load, """["fail_rate < 1%", "p99 < 5s", "count >= 50"]"""), "--target", _server.BaseAddress.ToString()]);
+        Assert.Equal(ExitCodes.Ok, held);
+
+        var failed = await RunAsync(["--config", OneScenario(load), "--target", _server.BaseAddress.ToString(), "--threshold", "p50 < 0.001ms"]);
+        Assert.Equal(ExitCodes.ThresholdsFailed, failed);
+        Assert.Contains("threshold failed: local: p50 < 0.001ms", Printed, StringComparison.Ordinal);
+        var results = Directory.GetDirectories(_output).Select(ReportWriter.Read).ToList();
+        Assert.Contains(results, r => r.Thresholds.Count == 3 && r.Thresholds.All(t => t.Passed));
+        Assert.Contains(results, r => r.Thresholds.Any(t => !t.Passed && t.Expression == "p50 < 0.001ms"));
+    }
+
+    [Fact]
+    public async Task AbortOnThreshold_StopsTheRunEarly_AndStillWritesIt()
+    {
+        var started = DateTimeOffset.UtcNow;
+
+        var code = await RunAsync(["--config", OneScenario("""{ "simulation": "inject", "rate": 100, "during": "30s" }"""), "--target", _server.BaseAddress.ToString(), "--threshold", "max < 0.001ms", "--abort-on-threshold"]);
+
+        Assert.Equal(ExitCodes.ThresholdsFailed, code);
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(15), "the run stopped at the first failing interval, not after 30 s");
+        var result = OnlyResult();
+        Assert.False(result.Completed);
+        Assert.StartsWith("threshold failed during the run", result.StopReason, StringComparison.Ordinal);
+        Assert.True(result.Scenarios.Single().Stats.Count > 0);
+    }
+
+    [Theory]
+    [InlineData("""{ "simulation": "inject", "rate": -5, "during": "1s" }""", "rate > 0")]
+    [InlineData("""{ "simulation": "inject", "rate": 5, "during": "soon" }""", "is not a duration")]
+    [InlineData("""{ "simulation": "keep-constant", "during": "1s" }""", "needs \"copies\"")]
+    [InlineData("""{ "simulation": "warp-speed", "during": "1s" }""", "unknown simulation 'warp-speed'")]
+    public async Task BadLoadInTheScenarioFile_ExitsTwo_NamingTheProblem(string load, string expected)
+    {
+        var code = await RunAsync(["--config", OneScenario(load), "--target", _server.BaseAddress.ToString()]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains(expected, Printed, StringComparison.Ordinal);
+        Assert.Contains("scenarios[0].load[0]", Printed, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--scenario", "async,warp" }, "Unknown scenario 'warp'. This suite has: async, sync, sync_over_async")]
+    [InlineData(new[] { "--suite", "everything" }, "Unknown suite 'everything'")]
+    [InlineData(new[] { "--profile", "huge" }, "Unknown profile 'huge'")]
+    [InlineData(new[] { "--users", "0" }, "users: must be at least 1")]
+    [InlineData(new[] { "--threshold", "p99 < fast" }, "Threshold 'p99 < fast' is not understood")]
+    [InlineData(new[] { "--threshold", "p42 < 1s" }, "unknown metric 'p42'")]
+    [InlineData(new[] { "--target", "localhost:8080" }, "is not an http(s) URL")]
+    [InlineData(new[] { "--no-such-option" }, "Unrecognized command or argument '--no-such-option'")]
+    [InlineData(new[] { "--threshold", "nosuch: p99 < 1s", "--target", "http://127.0.0.1:1" }, null)]
+    public async Task BadCommandLine_ExitsTwo_WithAMessage(string[] args, string? expected)
+    {
+        var code = await RunAsync(args);
+
+        if (expected is null)
+        {
+            // A threshold for a scenario the run does not have is caught after the target check.
+            Assert.Contains(code, (int[])[ExitCodes.BadConfiguration, ExitCodes.TargetUnavailable]);
+            return;
+        }
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains(expected, Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MalformedOrMistypedScenarioFile_ExitsTwo()
+    {
+        var code = await RunAsync(["--config", Config("""{ "scenarios": [ { "name": "x", "pth": "/ok" } ] }""")]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains("pth", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreachableTarget_FailsFast_SayingWhatToStart()
+    {
+        var started = DateTimeOffset.UtcNow;
+
+        var code = await RunAsync(["--target", "http://127.0.0.1:1", "--profile", "smoke"]);
+
+        Assert.Equal(ExitCodes.TargetUnavailable, code);
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(10));
+        Assert.Contains("Nothing answers at http://127.0.0.1:1/ (refused", Printed, StringComparison.Ordinal);
+        Assert.Contains("docker compose up -d", Printed, StringComparison.Ordinal);
+        Assert.Contains("run without --target", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InterruptedRun_WritesWhatItMeasured()
+    {
+        using var interrupt = new CancellationTokenSource();
+        var observer = new OnFirstCount(interrupt.Cancel);
+
+        var code = await RunAsync(["--config", OneScenario("""{ "simulation": "keep-constant", "copies": 4, "during": "60s" }"""), "--target", _server.BaseAddress.ToString()], interrupt.Token, observer);
+
+        Assert.Equal(ExitCodes.Interrupted, code);
+        var result = OnlyResult();
+        Assert.False(result.Completed);
+        Assert.Equal("interrupted", result.StopReason);
+        Assert.True(result.Scenarios.Single().Stats.Ok > 0, "what was measured before the interrupt is in the report");
+        Assert.True(result.FinishedAt - result.StartedAt < TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task TargetGoingAwayMidRun_EndsTheRunWithAMessage_AndWritesTheReport()
+    {
+        var doomed = await LocalServer.StartAsync();
+        var stopped = 0;
+        var observer = new OnFirstCount(() =>
+        {
+            if (Interlocked.Exchange(ref stopped, 1) == 0)
+            {
+                _ = doomed.DisposeAsync().AsTask();
+            }
+        });
+
+        var code = await RunAsync(["--config", OneScenario("""{ "simulation": "inject", "rate": 50, "during": "60s" }"""), "--target", doomed.BaseAddress.ToString()], default, observer);
+
+        Assert.Equal(ExitCodes.TargetUnavailable, code);
+        var result = OnlyResult();
+        Assert.StartsWith("target went away", result.StopReason, StringComparison.Ordinal);
+        Assert.True(result.Scenarios.Single().Stats.Ok > 0);
+        Assert.Contains("target went away", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_DocumentsEveryOption()
+    {
+        var code = await RunAsync(["--help"]);
+
+        Assert.Equal(0, code);
+    }
+
+    /// <summary>Calls back once the run has measured something.</summary>
+    private sealed class OnFirstCount(Action action) : IRunObserver
+    {
+        public void OnTick(RunTick tick)
+        {
+            if (tick.Scenarios.Any(s => s.TotalCount > 0))
+            {
+                action();
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text.RegularExpressions;
+using Harness.LoadTests.Cli;
+using Harness.LoadTests.Reporting;
+using Spectre.Console;
+
+namespace LoadTests.Tests;
+
+/// <summary>Reports rendered from recorded results.json files of real runs (Fixtures/).</summary>
+public sealed partial class ReportTests : IDisposable
+{
+    private readonly string _output = Path.Combine(Path.GetTempPath(), "harness-report-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_output))
+        {
+            Directory.Delete(_output, recursive: true);
+        }
+    }
+
+    internal static RunResult Fixture(string name) => ReportWriter.Read(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+
+    [Fact]
+    public void HtmlReport_IsSelfContained_AndCarriesTheSummary()
+    {
+        var run = Fixture("compare-results.json");
+
+        var html = HtmlReport.Render(run);
+
+        Assert.DoesNotMatch(ExternalReference(), html);
+        Assert.Contains("HarnessCharts", html, StringComparison.Ordinal);
+        Assert.Contains("async answered", html, StringComparison.Ordinal);
+        Assert.Contains("<th>async</th>", html, StringComparison.Ordinal);
+        Assert.Contains("<th>sync</th>", html, StringComparison.Ordinal);
+        Assert.Contains(run.Fingerprint.Commit, html, StringComparison.Ordinal);
+        Assert.Contains("Generator health", html, StringComparison.Ordinal);
+        Assert.True(html.Length < 200_000, $"a short run's page should be small ({html.Length} bytes)");
+    }
+
+    [Fact]
+    public void HtmlReport_ShowsTheKnees_ForTheStarvationSuite()
+    {
+        var run = Fixture("starvation-results.json");
+        run.Analysis = null;
+
+        var html = HtmlReport.Render(run);
+
+        Assert.Contains("Knees:", html, StringComparison.Ordinal);
+        Assert.Contains("\"knees\":[{\"mode\":\"async\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MarkdownAndCsv_CarryTheSameNumbers()
+    {
+        var run = Fixture("compare-results.json");
+        var async = run.Scenarios.Single(s => s.Name == "async");
+
+        var markdown = ReportWriter.Markdown(run);
+        var csv = ReportWriter.Csv(run);
+
+        Assert.Contains($"| async | {async.Stats.Count} | {async.Stats.Ok} |", markdown, StringComparison.Ordinal);
+        Assert.Contains(Analyzer.Seconds(async.Stats.Latency.P99), markdown, StringComparison.Ordinal);
+        var total = csv.Split('\n').Single(l => l.StartsWith("async,total,", StringComparison.Ordinal));
+        Assert.Contains($",{async.Stats.Count},{async.Stats.Ok},", total, StringComparison.Ordinal);
+        Assert.Equal(run.Scenarios.Sum(s => s.Intervals.Count + 1) + 1, csv.TrimEnd().Split('\n').Length);
+    }
+
+    [Fact]
+    public void LongRun_StaysSmallEnoughToMail()
+    {
+        // Ten minutes of six scenarios at one-second intervals, built from a real run's intervals.
+        var run = Fixture("compare-results.json");
+        var template = run.Scenarios[0];
+        run.Scenarios = [.. Enumerable.Range(0, 6).Select(i => new ScenarioResult
+        {
+            Name = "mode" + i,
+            Stats = template.Stats,
+            Spectrum = template.Spectrum,
+            Intervals = [.. Enumerable.Range(0, 600).Select(t => new IntervalResult { Start = t, Duration = 1, LoadLevel = 50, Stats = template.Intervals[t % template.Intervals.Count].Stats, Histogram = template.Intervals[0].Histogram })],
+        })];
+        run.Servers = [.. run.Servers.Select(s => new ServerSeries { Name = s.Name, Samples = [.. Enumerable.Range(0, 3600).Select(t => new ServerSample { T = t, Up = true, PoolThreads = 10, Cpu = 0.5, WorkingSetBytes = 1e8 })] })];
+
+        var html = HtmlReport.Render(run);
+
+        Assert.True(html.Length < 3_000_000, $"{html.Length / 1e6:0.0} MB for 10 minutes");
+    }
+
+    [Fact]
+    public async Task Compare_SameRunTwice_FindsNothing_AndExitsZero()
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "Fixtures", "compare-results.json");
+
+        var code = await LoadTestsApp.RunAsync(["compare", directory, directory, "--output", _output], Quiet());
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("No regression", File.ReadAllText(Path.Combine(_output, "comparison.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_output, "index.html")));
+    }
+
+    [Fact]
+    public async Task Compare_HalvedThroughput_IsARegression_AndExitsFour()
+    {
+        var baseline = Path.Combine(AppContext.BaseDirectory, "Fixtures", "compare-results.json");
+        var slower = Fixture("compare-results.json");
+        foreach (var interval in slower.Scenarios.Single(s => s.Name == "async").Intervals)
+        {
+            interval.Stats.OkRps /= 2;
+            interval.Stats.Latency.P99 *= 3;
+        }
+
+        Directory.CreateDirectory(_output);
+        var candidate = Path.Combine(_output, "slower.json");
+        await File.WriteAllTextAsync(candidate, System.Text.Json.JsonSerializer.Serialize(slower, ReportWriter.Json));
+
+        var code = await LoadTestsApp.RunAsync(["compare", baseline, candidate, "--output", Path.Combine(_output, "cmp")], Quiet());
+
+        Assert.Equal(ExitCodes.Regression, code);
+        var comparison = System.Text.Json.JsonSerializer.Deserialize<RunComparison>(File.ReadAllText(Path.Combine(_output, "cmp", "comparison.json")), ReportWriter.Json)!;
+        Assert.Contains(comparison.Deltas, d => d.Scenario == "async" && d.Metric == "ok req/s" && d.Verdict == "regression");
+        Assert.Contains(comparison.Deltas, d => d.Scenario == "async" && d.Metric == "p99 ms" && d.Verdict == "regression");
+        Assert.All(comparison.Deltas.Where(d => d.Scenario == "sync"), d => Assert.Equal("within noise", d.Verdict));
+    }
+
+    [Fact]
+    public void Compare_SmallWobble_IsWithinNoise()
+    {
+        var baseline = Fixture("compare-results.json");
+        var candidate = Fixture("compare-results.json");
+        var flip = 1;
+        foreach (var interval in candidate.Scenarios.SelectMany(s => s.Intervals))
+        {
+            interval.Stats.OkRps *= 1 + (0.02 * (flip = -flip));
+        }
+
+        var comparison = RunComparison.Compare(baseline, candidate, "a", "b");
+
+        Assert.False(comparison.HasRegression);
+    }
+
+    [Fact]
+    public async Task Compare_MissingFolder_ExitsTwo()
+    {
+        var code = await LoadTestsApp.RunAsync(["compare", "/nonexistent/run", "/nonexistent/other"], Quiet());
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+    }
+
+    private static IAnsiConsole Quiet() =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(new StringWriter()) });
+
+    [GeneratedRegex(@"(src|href)\s*=\s*[""']?(https?:)?//", RegexOptions.IgnoreCase)]
+    private static partial Regex ExternalReference();
+}
