@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Harness.Hosting;
+using Harness.LoadTests.Cli;
+using Harness.LoadTests.Hosting;
+using Harness.Testing;
+using Spectre.Console;
+
+namespace LoadTests.Tests;
+
+/// <summary>
+/// The dashboards against a real Prometheus (<c>apt-get install prometheus</c>) that scraped a
+/// real run: the repo's prometheus.yml with its targets pointed at loopback, the embedded stack,
+/// a short load through the gateway by the harness itself, then every query of every panel and
+/// variable of every dashboard. A query that Prometheus rejects or that finds no data fails.
+/// </summary>
+[Collection(EngineTiming.Name)]
+public sealed partial class DashboardQueryTests : IAsyncLifetime
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "harness-dashboards-" + Guid.NewGuid().ToString("N"));
+    private readonly List<Process> _processes = [];
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_work);
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+
+            process.Dispose();
+        }
+
+        Directory.Delete(_work, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static string Repository => ServiceBinary.FindRepositoryRoot() ?? throw new InvalidOperationException("Harness.sln not found above the test's folder.");
+
+    private static string Tool(string name) =>
+        File.Exists($"/usr/bin/{name}") ? $"/usr/bin/{name}" : throw new InvalidOperationException($"{name} is needed for this test: apt-get install prometheus");
+
+    [Fact]
+    public async Task Promtool_AcceptsTheRepositorysPrometheusConfig()
+    {
+        var (code, output) = await RunToolAsync(Tool("promtool"), "check", "config", "--syntax-only", Path.Combine(Repository, "observability", "prometheus", "prometheus.yml"));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryDashboardQuery_IsValid_AndFindsData_AfterARealRun()
+    {
+        await using var stack = await EmbeddedStack.StartAsync(Path.Combine(_work, "logs"), _ => { }, CancellationToken.None);
+        var enginePort = FreePort();
+        var prometheusPort = FreePort();
+        var prometheus = await StartPrometheusAsync(stack, enginePort, prometheusPort);
+
+        var runStarted = DateTimeOffset.UtcNow;
+        var scenarios = Path.Combine(_work, "scenarios.json");
+        await File.WriteAllTextAsync(scenarios, """
+            {
+              "scenarios": [
+                { "name": "async", "path": "/api/aggregated/?n=4&delay_ms=100", "load": [ { "simulation": "keep-constant", "copies": 8, "during": "14s" } ] },
+                { "name": "sync_over_async", "path": "/api/aggregated_sync_over_async/?n=4&delay_ms=100", "load": [ { "simulation": "keep-constant", "copies": 6, "during": "14s" } ] },
+                { "name": "dedicated", "path": "/api/aggregated_dedicated/?n=2&delay_ms=100", "load": [ { "simulation": "keep-constant", "copies": 2, "during": "14s" } ] },
+                { "name": "faulty", "path": "/api/aggregated/?n=4&delay_ms=50&fault=error&fault_ratio=0.3", "load": [ { "simulation": "inject", "rate": 10, "during": "14s" } ] }
+              ]
+            }
+            """);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(new StringWriter()) });
+        var code = await LoadTestsApp.RunAsync(
+            ["--config", scenarios, "--target", stack.GatewayAddress.ToString(), "--metrics-port", enginePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--output", Path.Combine(_work, "reports"), "--plain"],
+            console);
+        Assert.Equal(ExitCodes.Ok, code);
+
+        // Let Prometheus take one more scrape of everything after the load.
+        using var client = new HttpClient { BaseAddress = prometheus, Timeout = TimeSpan.FromSeconds(30) };
+        var after = DateTimeOffset.UtcNow;
+        await Eventually.TrueAsync(async () => (await ScrapesAfterAsync(client, after)) >= 4, "a scrape of every service after the run", TimeSpan.FromSeconds(15));
+
+        var failures = new List<string>();
+        var checkedQueries = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository, "dashboards"), "*.json"))
+        {
+            using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+            var name = Path.GetFileName(file);
+            foreach (var variable in dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray())
+            {
+                var definition = variable.GetProperty("definition").GetString()!;
+                var match = LabelValues().Match(definition);
+                var query = match.Success ? $"count by ({match.Groups["label"].Value}) ({match.Groups["metric"].Value})" : definition;
+                checkedQueries++;
+                if (await CheckAsync(client, Substitute(query), runStarted) is { } problem)
+                {
+                    failures.Add($"{name} variable ${variable.GetProperty("name").GetString()}: {problem}\n    {definition}");
+                }
+            }
+
+            foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+            {
+                if (!panel.TryGetProperty("targets", out var targets))
+                {
+                    continue;
+                }
+
+                var title = panel.GetProperty("title").GetString();
+                Assert.True(panel.GetProperty("fieldConfig").GetProperty("defaults").TryGetProperty("unit", out _), $"{name} '{title}' has no unit");
+                foreach (var target in targets.EnumerateArray())
+                {
+                    var expr = target.GetProperty("expr").GetString()!;
+                    checkedQueries++;
+                    if (await CheckAsync(client, Substitute(expr), runStarted) is { } problem)
+                    {
+                        failures.Add($"{name} '{title}': {problem}\n    {expr}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(checkedQueries > 40, $"only {checkedQueries} queries found");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {checkedQueries} dashboard queries failed:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>Grafana's variables as a dashboard opened on "All" would fill them.</summary>
+    private static string Substitute(string expr) => expr
+        .Replace("$__rate_interval", "30s", StringComparison.Ordinal)
+        .Replace("$job", ".*", StringComparison.Ordinal)
+        .Replace("$instance", ".*", StringComparison.Ordinal)
+        .Replace("$mode", ".*", StringComparison.Ordinal);
+
+    /// <summary>Null when the query is valid and returns at least one sample over the run; otherwise why not.</summary>
+    private static async Task<string?> CheckAsync(HttpClient client, string query, DateTimeOffset from)
+    {
+        var url = $"/api/v1/query_range?query={Uri.EscapeDataString(query)}&start={from.ToUnixTimeSeconds()}&end={DateTimeOffset.UtcNow.ToUnixTimeSeconds()}&step=2";
+        using var response = await client.GetAsync(url);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        if (body.RootElement.GetProperty("status").GetString() != "success")
+        {
+            return $"rejected: {body.RootElement.GetProperty("error").GetString()}";
+        }
+
+        var samples = body.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+            .SelectMany(series => series.GetProperty("values").EnumerateArray())
+            .Count(point => point[1].GetString() is { } value && value != "NaN");
+        return samples > 0 ? null : "no data";
+    }
+
+    private static async Task<int> ScrapesAfterAsync(HttpClient client, DateTimeOffset after)
+    {
+        using var body = JsonDocument.Parse(await client.GetStringAsync("/api/v1/targets?state=active"));
+        return body.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
+            .Count(t => t.GetProperty("health").GetString() == "up" && t.GetProperty("lastScrape").GetDateTimeOffset() > after);
+    }
+
+    private async Task<Uri> StartPrometheusAsync(EmbeddedStack stack, int enginePort, int prometheusPort)
+    {
+        var endpoints = stack.MetricsEndpoints.ToDictionary(e => e.Name, e => e.MetricsUrl.Authority);
+        var config = (await File.ReadAllTextAsync(Path.Combine(Repository, "observability", "prometheus", "prometheus.yml")))
+            .Replace("'gateway:8080'", $"'{endpoints["gateway"]}'", StringComparison.Ordinal)
+            .Replace("'target-1:8080'", $"'{endpoints["target-1"]}'", StringComparison.Ordinal)
+            .Replace("'target-2:8080'", $"'{endpoints["target-2"]}'", StringComparison.Ordinal)
+            .Replace("'downstream:8080'", $"'{endpoints["downstream"]}'", StringComparison.Ordinal)
+            .Replace("'loadtests:9464'", $"'127.0.0.1:{enginePort}'", StringComparison.Ordinal)
+            .Replace("'localhost:9090'", $"'127.0.0.1:{prometheusPort}'", StringComparison.Ordinal);
+        Assert.DoesNotContain(":8080'", config, StringComparison.Ordinal);
+        var path = Path.Combine(_work, "prometheus.yml");
+        await File.WriteAllTextAsync(path, config);
+
+        var start = new ProcessStartInfo(Tool("prometheus")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])[$"--config.file={path}", $"--storage.tsdb.path={Path.Combine(_work, "data")}", $"--web.listen-address=127.0.0.1:{prometheusPort}"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        _processes.Add(process);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var address = new Uri($"http://127.0.0.1:{prometheusPort}");
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                Assert.False(process.HasExited, "Prometheus exited:\n" + string.Join("\n", log));
+                try
+                {
+                    return (await client.GetAsync("/-/ready")).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            "Prometheus to be ready",
+            TimeSpan.FromSeconds(30));
+        return address;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<(int Code, string Output)> RunToolAsync(string tool, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [GeneratedRegex(@"^label_values\((?<metric>.+),\s*(?<label>\w+)\)$")]
+    private static partial Regex LabelValues();
+}
