@@ -177,8 +177,9 @@ internal sealed class ScenarioStats
 
     internal static HistogramBase NewHistogram() => new LongHistogram(HighestMicros, 3);
 
+    // Steps finish on many threads at once: the recorder's histograms must take concurrent writes.
     private static Recorder NewRecorder() =>
-        new(1, HighestMicros, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+        new(1, HighestMicros, 3, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
 
     private static StatsBlock BuildStats(
         Counters counts, double seconds, HistogramBase ok, HistogramBase fail, HistogramBase lag,
