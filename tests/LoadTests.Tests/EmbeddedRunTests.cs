@@ -69,7 +69,8 @@ public sealed class EmbeddedRunTests : IDisposable
         // The servers were sampled on the same timeline: every service, with its thread pool.
         Assert.Equal(["downstream", "gateway", "target-1", "target-2"], run.Servers.Select(s => s.Name).Order());
         Assert.All(run.Servers, s => Assert.Contains(s.Samples, p => p.Up && p.PoolThreads > 0 && p.WorkingSetBytes > 0));
-        Assert.Contains("async answered", run.Analysis!.Headline, StringComparison.Ordinal);
+        Assert.StartsWith("async: ", run.Analysis!.Headline, StringComparison.Ordinal);
+        Assert.Contains("sync ", run.Analysis.Headline, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(directory, "logs", "gateway.log")));
 
         // Every child process it started was stopped.

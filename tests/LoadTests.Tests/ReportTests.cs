@@ -24,12 +24,13 @@ public sealed partial class ReportTests : IDisposable
     public void HtmlReport_IsSelfContained_AndCarriesTheSummary()
     {
         var run = Fixture("compare-results.json");
+        run.Analysis = null;
 
         var html = HtmlReport.Render(run);
 
         Assert.DoesNotMatch(ExternalReference(), html);
         Assert.Contains("HarnessCharts", html, StringComparison.Ordinal);
-        Assert.Contains("async answered", html, StringComparison.Ordinal);
+        Assert.Contains("async: ", html, StringComparison.Ordinal);
         Assert.Contains("<th>async</th>", html, StringComparison.Ordinal);
         Assert.Contains("<th>sync</th>", html, StringComparison.Ordinal);
         Assert.Contains(run.Fingerprint.Commit, html, StringComparison.Ordinal);

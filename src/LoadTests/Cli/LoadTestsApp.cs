@@ -64,6 +64,12 @@ public static class LoadTestsApp
         compare.Options.Add(compareOutput);
         root.Subcommands.Add(compare);
 
+        var runFolder = new Argument<string>("run") { Description = "A run's report folder (or its results.json)." };
+        var render = new Command("render", "Write a run's index.html, summary.md and stats.csv again from its results.json (after an upgrade, say).");
+        render.Arguments.Add(runFolder);
+        root.Subcommands.Add(render);
+        render.SetAction(_ => ExitCodes.Ok);
+
         // Both commands are executed below, after parsing; actions only mark them as runnable.
         root.SetAction(_ => ExitCodes.Ok);
         compare.SetAction(_ => ExitCodes.Ok);
@@ -95,6 +101,22 @@ public static class LoadTestsApp
                 }
 
                 return CompareCommand.Execute(parse.GetValue(baseline)!, parse.GetValue(candidate)!, parse.GetValue(compareOutput), console);
+            }
+
+            if (parse.CommandResult.Command == render)
+            {
+                if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
+                {
+                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+
+                var path = parse.GetValue(runFolder)!;
+                var run = ReportWriter.Read(path);
+                run.Analysis = null;
+                var directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+                ReportWriter.WriteAll(run, directory);
+                console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(directory, "index.html")))}[/]");
+                return ExitCodes.Ok;
             }
 
             var file = parse.GetValue(config) is { } configFile ? ScenarioFile.Load(configFile.FullName) : null;

@@ -16,6 +16,7 @@ public sealed class EmbeddedStack : IAsyncDisposable
     // Restarted services come back on the same ports, so the gateway's targets and the load
     // engine's connections stay valid.
     private readonly Dictionary<string, Uri> _addresses = [];
+    private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Settings)> _specs = [];
 
     private EmbeddedStack(string logDirectory, Action<string> progress)
     {
@@ -82,8 +83,31 @@ public sealed class EmbeddedStack : IAsyncDisposable
         _progress($"services ready: gateway {gateway.BaseAddress} → {string.Join(", ", targets.Select(t => t.BaseAddress))} → downstream {downstream.BaseAddress}");
     }
 
+    /// <summary>Ends one service at once (SIGKILL), as a crash would; <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
+    public async Task KillAsync(string name)
+    {
+        ServiceProcess service;
+        lock (_services)
+        {
+            service = _services.Single(s => s.Name == name);
+            _services.Remove(service);
+        }
+
+        service.Kill();
+        await service.WaitForExitAsync().ConfigureAwait(false);
+        await service.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a service that <see cref="KillAsync"/> ended, with the same settings and port.</summary>
+    public async Task StartAgainAsync(string name, CancellationToken cancellationToken)
+    {
+        var (assembly, settings) = _specs[name];
+        await StartAsync(name, assembly, settings, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<ServiceProcess> StartAsync(string name, string assembly, Dictionary<string, string> settings, CancellationToken cancellationToken)
     {
+        _specs[name] = (assembly, settings);
         var service = await ServiceProcess.StartAsync(
             new ServiceProcessOptions
             {

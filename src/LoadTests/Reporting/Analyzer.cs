@@ -112,6 +112,17 @@ public static class Analyzer
                 : string.Create(c, $"{k.Mode}: still growing at {k.Steps.LastOrDefault()?.Users ?? 0:0} users ({k.RpsAtKnee:0.#} req/s)")));
         }
 
+        if (analysis.Modes.FirstOrDefault(m => m.Mode == "async") is { } reference && analysis.Modes.Count >= 2)
+        {
+            // The seed's question: what does async buy over each other way of doing the same calls?
+            var others = analysis.Modes.Where(m => m != reference).Select(m => m.OkRps >= reference.OkRps * 0.9
+                ? string.Create(c, $"{m.Mode} kept up ({m.OkRps:0.#} req/s, p99 {Seconds(m.P99)})")
+                : m.OkRps > 0
+                    ? string.Create(c, $"{m.Mode} {reference.OkRps / m.OkRps:0.#}× fewer ({m.OkRps:0.#} req/s, p99 {Seconds(m.P99)})")
+                    : $"{m.Mode} answered nothing");
+            return string.Create(c, $"async: {reference.OkRps:0.#} req/s, p99 {Seconds(reference.P99)}. Under the same load, ") + string.Join("; ", others) + ".";
+        }
+
         if (analysis.Modes.Count >= 2)
         {
             var ordered = analysis.Modes.OrderByDescending(m => m.OkRps).ToList();

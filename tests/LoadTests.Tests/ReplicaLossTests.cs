@@ -1,0 +1,91 @@
+using Harness.LoadTests.Cli;
+using Harness.LoadTests.Engine;
+using Harness.LoadTests.Hosting;
+using Harness.LoadTests.Reporting;
+using Spectre.Console;
+
+namespace LoadTests.Tests;
+
+/// <summary>
+/// A replica killed and restarted in the middle of a load run through the gateway: the run goes
+/// on, the report shows the window in which the replica was gone, and nothing is lost but the few
+/// requests the dead replica was serving when it died.
+/// </summary>
+[Collection(EngineTiming.Name)]
+public sealed class ReplicaLossTests : IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "harness-replica-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    [Fact]
+    public async Task ReplicaKilledAndRestartedMidRun_ShowsInTheReport_AndOnlyItsInFlightRequestsFail()
+    {
+        await using var stack = await EmbeddedStack.StartAsync(Path.Combine(_work, "logs"), _ => { }, CancellationToken.None);
+        var endpoints = stack.MetricsEndpoints.ToDictionary(e => e.Name, e => e.MetricsUrl);
+        var chaos = new KillThenRestart(stack, "target-1", killAt: 3, restartAt: 8);
+        var config = Path.Combine(_work, "scenarios.json");
+        Directory.CreateDirectory(_work);
+        await File.WriteAllTextAsync(config, """
+            { "scenarios": [ { "name": "through-the-gateway", "path": "/api/aggregated/?n=2&delay_ms=50",
+                "load": [ { "simulation": "inject", "rate": 40, "during": "16s" } ] } ] }
+            """);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(new StringWriter()) });
+
+        var code = await LoadTestsApp.RunAsync(
+            ["--config", config, "--target", stack.GatewayAddress.ToString(), "--scrape", endpoints["target-1"].ToString(), "--scrape", endpoints["target-2"].ToString(), "--output", Path.Combine(_work, "reports"), "--plain"],
+            console,
+            observer: chaos);
+        await chaos.Done.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var run = ReportWriter.Read(Assert.Single(Directory.GetDirectories(Path.Combine(_work, "reports"))));
+        var stats = run.Scenarios.Single().Stats;
+        Assert.InRange(stats.Count, 600, 640);
+
+        // Only what target-1 was serving when it died may fail, and only as the gateway's 502.
+        Assert.True(stats.Fail <= 4, $"{stats.Fail} failed: {string.Join(", ", stats.Errors.Select(e => $"{e.Key}={e.Value}"))}");
+        Assert.All(stats.Errors.Keys, kind => Assert.Equal("http_502", kind));
+
+        // The window: target-1's /metrics stopped answering after the kill and answered again after the restart.
+        var killed = run.Servers.Single(s => s.Url == endpoints["target-1"].ToString()).Samples.OrderBy(p => p.T).ToList();
+        var down = killed.Where(p => !p.Up).ToList();
+        Assert.True(down.Count >= 2, "the report shows target-1 gone for a few seconds");
+        Assert.Contains(killed, p => p.Up && p.T > down[^1].T);
+        Assert.All(run.Servers.Single(s => s.Url == endpoints["target-2"].ToString()).Samples.Skip(1), p => Assert.True(p.Up));
+    }
+
+    /// <summary>Kills a service a few seconds into the run and starts it again a few seconds later.</summary>
+    private sealed class KillThenRestart(EmbeddedStack stack, string name, double killAt, double restartAt) : IRunObserver
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _stage;
+
+        public Task Done => _done.Task;
+
+        public void OnTick(RunTick tick)
+        {
+            if (tick.Elapsed >= killAt && Interlocked.CompareExchange(ref _stage, 1, 0) == 0)
+            {
+                _ = stack.KillAsync(name);
+            }
+            else if (tick.Elapsed >= restartAt && Interlocked.CompareExchange(ref _stage, 2, 1) == 1)
+            {
+                _ = RestartAsync();
+            }
+        }
+
+        private async Task RestartAsync()
+        {
+            try
+            {
+                await stack.StartAgainAsync(name, CancellationToken.None);
+                _done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                _done.TrySetException(ex);
+            }
+        }
+    }
+}
