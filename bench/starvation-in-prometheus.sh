@@ -43,5 +43,5 @@ shot() {
   echo "docs/images/prometheus-$name.png: $expr"
 }
 shot threads 'harness_thread_pool_threads{job="target"}'
-shot queue 'harness_thread_pool_queue_length{job="target"}'
+
 shot throughput 'sum by (mode) (rate(harness_aggregation_duration_seconds_count{job="target"}[30s]))'
