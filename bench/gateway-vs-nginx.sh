@@ -5,7 +5,8 @@
 # run is preceded by a 10 s warm-up (JIT tiering takes that long). Reports RPS, p50, p99, the
 # ratios, and each proxy's CPU per request (from /proc).
 # Target: gateway ≥ 0.9 × nginx's RPS with a p99 no worse than nginx's.
-# Usage: bench/gateway-vs-nginx.sh   (env: SECONDS_PER_RUN=10 CONNECTIONS=64 THREADS=2)
+# Usage: bench/gateway-vs-nginx.sh   (env: SECONDS_PER_RUN=10 CONNECTIONS=64 THREADS=2
+#        GATEWAY_ENV="VAR=value ..." passed to both gateways, to try a runtime setting)
 source "$(dirname "$0")/lib.sh"
 seconds=${SECONDS_PER_RUN:-10}
 connections=${CONNECTIONS:-64}
@@ -16,8 +17,9 @@ build_release TargetApp Gateway
 # The target also listens with HTTP/2 only (h2c) on 5204, for the gateway's HTTP/2 run.
 start_service target TargetApp 5201 Kestrel__Endpoints__http__Url=http://127.0.0.1:5201 \
   Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5204 Kestrel__Endpoints__h2c__Protocols=Http2
-start_service gateway Gateway 5202 Gateway__Targets__0=http://127.0.0.1:5201
-start_service gateway-h2 Gateway 5205 Gateway__Targets__0=http://127.0.0.1:5204 Gateway__TargetProtocol=Http2
+read -ra gateway_env <<<"${GATEWAY_ENV:-}"
+start_service gateway Gateway 5202 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5201
+start_service gateway-h2 Gateway 5205 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5204 Gateway__TargetProtocol=Http2
 start_nginx 5203 127.0.0.1:5201
 declare -A pid=([gateway]=${bench_pids[1]} [gateway-h2]=${bench_pids[2]} [nginx]="${bench_pids[3]} $(pgrep -P "${bench_pids[3]}" | tr '\n' ' ')")
 
