@@ -36,4 +36,38 @@ public sealed class StackConfigTests
         Assert.Contains("condition: service_healthy", resolved, StringComparison.Ordinal);
         Assert.Contains("/etc/prometheus/prometheus.yml:ro", resolved.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The Dockerfile's build stage for every image, run here without Docker: a restore-and-publish
+    /// that fails (two projects' files landing on the same path, say) fails every image build.
+    /// </summary>
+    [Fact]
+    public async Task EveryImagesPublishStep_Succeeds_AndLeavesItsEntryAssembly()
+    {
+        var output = Directory.CreateTempSubdirectory("harness-publish-");
+        try
+        {
+            foreach (var project in (string[])["TargetApp", "Gateway", "LoadTests"])
+            {
+                var folder = Path.Combine(output.FullName, project);
+                var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var argument in (string[])["publish", $"src/{project}/{project}.csproj", "-c", "Release", "-o", folder, "-p:UseAppHost=false", "-nologo", "-nodeReuse:false", "--disable-build-servers"])
+                {
+                    start.ArgumentList.Add(argument);
+                }
+
+                using var process = Process.Start(start)!;
+                var stdout = process.StandardOutput.ReadToEndAsync();
+                var stderr = process.StandardError.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                Assert.True(process.ExitCode == 0, $"dotnet publish {project} (the Dockerfile's build step) failed:\n{await stdout}\n{await stderr}");
+                Assert.True(File.Exists(Path.Combine(folder, project + ".dll")), $"{project}.dll is missing from the published folder: the image's entry point would not start");
+                Assert.True(File.Exists(Path.Combine(folder, project + ".runtimeconfig.json")));
+            }
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
 }
