@@ -35,6 +35,10 @@ public sealed class StackConfigTests
         Assert.Equal(6, resolved.Split('\n').Count(l => l.Trim() == "healthcheck:"));
         Assert.Contains("condition: service_healthy", resolved, StringComparison.Ordinal);
         Assert.Contains("/etc/prometheus/prometheus.yml:ro", resolved.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        // The load engine's fixed options are in its entrypoint, so `run loadtests --suite x` adds to them.
+        var entrypoint = resolved[resolved.IndexOf("entrypoint:", StringComparison.Ordinal)..];
+        Assert.Contains("--target=http://gateway:8080", entrypoint[..entrypoint.IndexOf("image:", StringComparison.Ordinal)], StringComparison.Ordinal);
     }
 
     /// <summary>

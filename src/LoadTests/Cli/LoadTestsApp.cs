@@ -159,7 +159,14 @@ public static class LoadTestsApp
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
             return ExitCodes.BadConfiguration;
         }
-        catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException or FileNotFoundException)
+        catch (FileNotFoundException ex)
+        {
+            // Only the embedded run looks for service binaries: a published copy (a container) has none.
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            console.MarkupLine("To drive a stack that is already running instead, pass --target http://host:port.");
+            return ExitCodes.TargetUnavailable;
+        }
+        catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
             return ExitCodes.TargetUnavailable;
