@@ -54,7 +54,8 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
     [Fact]
     public async Task Promtool_AcceptsTheRepositorysPrometheusConfig()
     {
-        var (code, output) = await RunToolAsync(Tool("promtool"), "check", "config", "--syntax-only", Path.Combine(Repository, "observability", "prometheus", "prometheus.yml"));
+        var (code, stdout, stderr) = await Tools.RunAsync(Tool("promtool"), null, "check", "config", "--syntax-only", Path.Combine(Repository, "observability", "prometheus", "prometheus.yml"));
+        var output = stdout + stderr;
 
         Assert.True(code == 0, output);
         Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
@@ -218,21 +219,6 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<(int Code, string Output)> RunToolAsync(string tool, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     [GeneratedRegex(@"^label_values\((?<metric>.+),\s*(?<label>\w+)\)$")]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Harness.Hosting;
 
 namespace LoadTests.Tests;
@@ -12,18 +11,8 @@ public sealed class StackConfigTests
     public async Task ComposeFile_IsValid_PinsItsImages_AndChecksEveryServicesHealth()
     {
         var compose = File.Exists("/usr/bin/docker-compose") ? "/usr/bin/docker-compose" : throw new InvalidOperationException("docker-compose is needed for this test: apt-get install docker-compose");
-        var start = new ProcessStartInfo(compose) { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["--profile", "load", "config"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var resolved = await stdout;
-        Assert.True(process.ExitCode == 0, await stderr);
+        var (code, resolved, stderr) = await Tools.RunAsync(compose, Repository, "--profile", "load", "config");
+        Assert.True(code == 0, stderr);
 
         var images = resolved.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("image:", StringComparison.Ordinal)).Select(l => l["image:".Length..].Trim()).ToList();
         Assert.Equal(7, images.Count);
@@ -37,7 +26,9 @@ public sealed class StackConfigTests
         Assert.Contains("/etc/prometheus/prometheus.yml:ro", resolved.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
 
         // The load engine's fixed options are in its entrypoint, so `run loadtests --suite x` adds to them.
-        var entrypoint = resolved[resolved.IndexOf("entrypoint:", StringComparison.Ordinal)..];
+        var at = resolved.IndexOf("entrypoint:", StringComparison.Ordinal);
+        Assert.True(at >= 0, "the loadtests service has no entrypoint");
+        var entrypoint = resolved[at..];
         Assert.Contains("--target=http://gateway:8080", entrypoint[..entrypoint.IndexOf("image:", StringComparison.Ordinal)], StringComparison.Ordinal);
     }
 
@@ -54,17 +45,9 @@ public sealed class StackConfigTests
             foreach (var project in (string[])["TargetApp", "Gateway", "LoadTests"])
             {
                 var folder = Path.Combine(output.FullName, project);
-                var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (var argument in (string[])["publish", $"src/{project}/{project}.csproj", "-c", "Release", "-o", folder, "-p:UseAppHost=false", "-nologo", "-nodeReuse:false", "--disable-build-servers"])
-                {
-                    start.ArgumentList.Add(argument);
-                }
-
-                using var process = Process.Start(start)!;
-                var stdout = process.StandardOutput.ReadToEndAsync();
-                var stderr = process.StandardError.ReadToEndAsync();
-                await process.WaitForExitAsync();
-                Assert.True(process.ExitCode == 0, $"dotnet publish {project} (the Dockerfile's build step) failed:\n{await stdout}\n{await stderr}");
+                var (code, stdout, stderr) = await Tools.RunAsync(
+                    "dotnet", Repository, "publish", $"src/{project}/{project}.csproj", "-c", "Release", "-o", folder, "-p:UseAppHost=false", "-nologo", "-nodeReuse:false", "--disable-build-servers");
+                Assert.True(code == 0, $"dotnet publish {project} (the Dockerfile's build step) failed:\n{stdout}\n{stderr}");
                 Assert.True(File.Exists(Path.Combine(folder, project + ".dll")), $"{project}.dll is missing from the published folder: the image's entry point would not start");
                 Assert.True(File.Exists(Path.Combine(folder, project + ".runtimeconfig.json")));
             }

@@ -159,16 +159,15 @@ public static class LoadTestsApp
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
             return ExitCodes.BadConfiguration;
         }
-        catch (FileNotFoundException ex)
-        {
-            // Only the embedded run looks for service binaries: a published copy (a container) has none.
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
-            console.MarkupLine("To drive a stack that is already running instead, pass --target http://host:port.");
-            return ExitCodes.TargetUnavailable;
-        }
-        catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException)
+        catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException or FileNotFoundException)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            if (ex is FileNotFoundException)
+            {
+                // Only the embedded run looks for service binaries: a published copy (a container) has none.
+                console.MarkupLine("To drive a stack that is already running instead, pass --target http://host:port.");
+            }
+
             return ExitCodes.TargetUnavailable;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
