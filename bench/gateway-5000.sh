@@ -1,36 +1,70 @@
 #!/usr/bin/env bash
 # Benchmark: the slow /api/ (1 s) at 5,000 concurrent connections through the gateway to two
 # TargetApp replicas: throughput against the ideal (5,000 connections / 1 s = 5,000 req/s) and
-# p99. Targets: ≥ 95% of ideal and p99 ≤ 1.10 s. The direct figure (one replica, no gateway) is
-# measured first for reference.
-# Usage: bench/gateway-5000.sh   (env: CONNECTIONS=5000 SECONDS_PER_RUN=30 DELAY_MS=1000)
+# p99. Targets: ≥ 95% of ideal and p99 ≤ 1.10 s. Three runs: direct to one replica (no gateway,
+# for reference), through the gateway with HTTP/1.1 to the replicas (the default), and with
+# HTTP/2 (h2c) to them. Each run opens its 5,000 connections at once, and that storm weighs on
+# its first seconds: a 30 s run costs direct alone ~4 points of the ideal, hence 60 s.
+# Usage: bench/gateway-5000.sh   (env: CONNECTIONS=5000 SECONDS_PER_RUN=60 DELAY_MS=1000)
 source "$(dirname "$0")/lib.sh"
 connections=${CONNECTIONS:-5000}
-seconds=${SECONDS_PER_RUN:-30}
+seconds=${SECONDS_PER_RUN:-60}
 delay_ms=${DELAY_MS:-1000}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 # 5,000 client sockets plus as many to the replicas; .NET raises its own limit, wrk does not.
 ulimit -n "$(ulimit -Hn)"
 
 build_release TargetApp Gateway
-start_service target-1 TargetApp 5211
-start_service target-2 TargetApp 5212
+# Each replica also listens with HTTP/2 only (h2c) on 5213/5214, for the gateway-h2 run.
+start_service target-1 TargetApp 5211 Kestrel__Endpoints__http__Url=http://127.0.0.1:5211 \
+  Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5213 Kestrel__Endpoints__h2c__Protocols=Http2
+start_service target-2 TargetApp 5212 Kestrel__Endpoints__http__Url=http://127.0.0.1:5212 \
+  Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5214 Kestrel__Endpoints__h2c__Protocols=Http2
 start_service gateway Gateway 5210 Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212
+start_service gateway-h2 Gateway 5215 Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
+  Gateway__TargetProtocol=Http2
 
 ideal=$(awk -v c="$connections" -v d="$delay_ms" 'BEGIN {printf "%.0f", c / (d / 1000)}')
+# wrk counts only the answers that arrive within its run: each connection's last request, still in
+# flight when the run ends, is lost. So even a server with no overhead at all shows at most
+# floor(seconds / delay) answers per connection: 59 of 60 in a 60 s run, 98.3% of the ideal.
+ceiling=$(awk -v c="$connections" -v d="$delay_ms" -v s="$seconds" 'BEGIN {
+  n = int(s * 1000 / d); if (n * d == s * 1000) n--   # every answer takes a little over delay_ms
+  printf "%.0f", c * n / s }')
 path="/api/?delay_ms=$delay_ms"
+# The server's own /api/ duration histogram (its /metrics, 200s only): "le count" per bucket.
+histogram() {
+  curl -fs "http://127.0.0.1:$1/metrics" | grep '^http_server_request_duration_seconds_bucket' |
+    grep 'http_route="/api/"' | grep 'status_code="200"' | sed 's/.*le="\([^"]*\)"} \(.*\)/\1 \2/'
+}
+# share_within BEFORE AFTER LE: percentage of the requests between two snapshots that took ≤ LE s.
+share_within() {
+  paste <(echo "$1") <(echo "$2") | awk -v le="$3" '
+    { d = $4 - $2; if ($1 == le) within = d; if ($1 == "+Inf") total = d }
+    END { if (total > 0) printf "%.2f", 100 * within / total; else printf "-" }'
+}
+
 results=()
-for name in direct gateway; do
-  port=$([ "$name" = direct ] && echo 5211 || echo 5210)
-  wrk -t2 -c"$connections" -d5s --timeout 10s "http://127.0.0.1:$port$path" >/dev/null   # warm-up: connections, JIT
-  results+=("$(wrk_run "$name" "http://127.0.0.1:$port$path --timeout 10s" 2 "$connections" "$seconds")")
+declare -A port=([direct]=5211 [gateway]=5210 [gateway-h2]=5215)
+for name in direct gateway gateway-h2; do
+  wrk -t2 -c"$connections" -d5s --timeout 10s "http://127.0.0.1:${port[$name]}$path" >/dev/null   # warm-up: connections, JIT
+  wrk_run "$name" "http://127.0.0.1:${port[$name]}$path --timeout 10s" 2 "$connections" "$seconds" >"$bench_dir/line-$name" &
+  run=$!
+  # The second half of the run, as the server measured it: past the start's connection storm.
+  sleep "$((seconds / 2))"
+  half=$(histogram "${port[$name]}")
+  wait "$run"
+  steady=$(share_within "$half" "$(histogram "${port[$name]}")" 1.1)
+  results+=("$(cat "$bench_dir/line-$name") $steady")
 done
 
-echo "wrk -t2 -c$connections -d${seconds}s GET $path; ideal $ideal req/s"
-printf '%-8s %10s %8s %10s %10s %8s\n' "" "req/s" "ideal" "p50 ms" "p99 ms" "non-2xx"
+echo "wrk -t2 -c$connections -d${seconds}s GET $path; ideal $ideal req/s; wrk's ceiling in ${seconds}s $ceiling req/s"
+printf '%-10s %8s %8s %10s %9s %9s %8s %18s\n' "" "req/s" "ideal" "of ceiling" "p50 ms" "p99 ms" "non-2xx" "2nd half ≤ 1.10 s"
 for line in "${results[@]}"; do
   set -- $line
-  printf '%-8s %10s %7.1f%% %10s %10s %8s\n' "$1" "$2" "$(awk -v r="$2" -v i="$ideal" 'BEGIN {print 100 * r / i}')" "$3" "$4" "$5"
+  printf '%-10s %8s %7.1f%% %9.1f%% %9s %9s %8s %17s%%\n' "$1" "$2" "$(awk -v r="$2" -v i="$ideal" 'BEGIN {print 100 * r / i}')" \
+    "$(awk -v r="$2" -v i="$ceiling" 'BEGIN {print 100 * r / i}')" "$3" "$4" "$5" "$6"
 done
-echo "targets: gateway ≥ 95% of ideal, p99 ≤ 1100 ms"
+echo "targets: gateway ≥ 95% of ideal, p99 ≤ 1100 ms (wrk's figures, whole run)"
+echo "last column: share of the run's second half that the server itself answered within 1.10 s (≥ 99% is a p99 ≤ 1.10 s)"
 grep -h "Socket errors" "$bench_dir"/wrk-*.txt || true

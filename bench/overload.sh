@@ -12,7 +12,8 @@
 # Soak (SOAK=10m): BASE_RATE/s for that long; reports working set, threads and open file
 # handles of every service after the first minute and at the end.
 #
-# Usage: bench/overload.sh   (env: BASE_RATE=50 OVERLOAD_RATE=3000 SOAK=0)
+# Usage: bench/overload.sh   (env: BASE_RATE=50 OVERLOAD_RATE=3000 SOAK=0, GATEWAY_ENV="VAR=value ..."
+#        passed to the gateway, to try a runtime setting)
 source "$(dirname "$0")/lib.sh"
 base=${BASE_RATE:-50}
 overload=${OVERLOAD_RATE:-3000}
@@ -22,7 +23,8 @@ build_release TargetApp Gateway LoadTests
 start_service downstream TargetApp 5601
 start_service target-1 TargetApp 5602 Downstream__BaseUrl=http://127.0.0.1:5601 Limits__MaxConcurrentAggregations=150
 start_service target-2 TargetApp 5603 Downstream__BaseUrl=http://127.0.0.1:5601 Limits__MaxConcurrentAggregations=150
-start_service gateway Gateway 5604 Gateway__Targets__0=http://127.0.0.1:5602 Gateway__Targets__1=http://127.0.0.1:5603 Limits__MaxConcurrentRequests=400
+read -ra gateway_env <<<"${GATEWAY_ENV:-}"
+start_service gateway Gateway 5604 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5602 Gateway__Targets__1=http://127.0.0.1:5603 Limits__MaxConcurrentRequests=400
 declare -A pid=([downstream]=${bench_pids[0]} [target-1]=${bench_pids[1]} [target-2]=${bench_pids[2]} [gateway]=${bench_pids[3]})
 scrape=(--scrape http://127.0.0.1:5601/metrics --scrape http://127.0.0.1:5602/metrics --scrape http://127.0.0.1:5603/metrics --scrape http://127.0.0.1:5604/metrics)
 
