@@ -5,7 +5,8 @@
 # for reference), through the gateway with HTTP/1.1 to the replicas (the default), and with
 # HTTP/2 (h2c) to them. Each run opens its 5,000 connections at once, and that storm weighs on
 # its first seconds: a 30 s run costs direct alone ~4 points of the ideal, hence 60 s.
-# Usage: bench/gateway-5000.sh   (env: CONNECTIONS=5000 SECONDS_PER_RUN=60 DELAY_MS=1000)
+# Usage: bench/gateway-5000.sh   (env: CONNECTIONS=5000 SECONDS_PER_RUN=60 DELAY_MS=1000
+#        GATEWAY_ENV="VAR=value ..." passed to both gateways, to try a runtime setting)
 source "$(dirname "$0")/lib.sh"
 connections=${CONNECTIONS:-5000}
 seconds=${SECONDS_PER_RUN:-60}
@@ -20,8 +21,9 @@ start_service target-1 TargetApp 5211 Kestrel__Endpoints__http__Url=http://127.0
   Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5213 Kestrel__Endpoints__h2c__Protocols=Http2
 start_service target-2 TargetApp 5212 Kestrel__Endpoints__http__Url=http://127.0.0.1:5212 \
   Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5214 Kestrel__Endpoints__h2c__Protocols=Http2
-start_service gateway Gateway 5210 Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212
-start_service gateway-h2 Gateway 5215 Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
+read -ra gateway_env <<<"${GATEWAY_ENV:-}"
+start_service gateway Gateway 5210 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212
+start_service gateway-h2 Gateway 5215 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
   Gateway__TargetProtocol=Http2
 
 ideal=$(awk -v c="$connections" -v d="$delay_ms" 'BEGIN {printf "%.0f", c / (d / 1000)}')
