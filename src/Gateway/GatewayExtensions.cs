@@ -14,6 +14,16 @@ public static class GatewayExtensions
     /// <summary>YARP with Harness's routes, health checks, retries, limits and metrics.</summary>
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
+        // With no trace exporter the gateway records no spans, so a span id of its own as the
+        // targets' parent would point at nothing. The client's traceparent then goes through
+        // unchanged, and the forwarder makes no Activity per request: HttpClient's, with its tags,
+        // was ~12% of what the gateway allocated per request. With an exporter, the gateway's
+        // client span is the targets' parent, as usual.
+        if (!builder.Configuration.TracesAreExported())
+        {
+            AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
+        }
+
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddConcurrencyLimits<GatewayLimitOptions>(
             GatewayLimitOptions.Section, (GatewayLimitOptions.Policy, limits => limits.MaxConcurrentRequests));

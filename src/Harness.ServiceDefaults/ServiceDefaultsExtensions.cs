@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -82,7 +83,7 @@ public static class ServiceDefaultsExtensions
         // recorded when there is somewhere to send them: recorded and dropped, they cost every
         // request its share of CPU (measured on the gateway) for nothing. W3C trace context flows
         // either way, because ASP.NET Core keeps an Activity per request for its log scopes.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (builder.Configuration.TracesAreExported())
         {
             telemetry
                 .WithTracing(tracing => tracing
@@ -92,6 +93,10 @@ public static class ServiceDefaultsExtensions
                 .UseOtlpExporter();
         }
     }
+
+    /// <summary>Whether spans go anywhere: the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.</summary>
+    public static bool TracesAreExported(this IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>Maps <c>/metrics</c>, <c>/health/live</c> (the process answers) and <c>/health/ready</c> (every check passes).</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)

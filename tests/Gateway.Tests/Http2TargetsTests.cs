@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Harness.Testing;
 
 namespace Gateway.Tests;
@@ -9,7 +8,7 @@ public sealed class Http2TargetsTests
     [Fact]
     public async Task TargetProtocolHttp2_ForwardsOverCleartextHttp2_ToAnHttp2Endpoint()
     {
-        int h2Port = FreePort();
+        int h2Port = LoopbackPorts.Unused();
         await using var replica = await Children.StartTargetAppAsync("h2-target", new Dictionary<string, string>
         {
             ["Kestrel__Endpoints__http__Url"] = "http://127.0.0.1:0",
@@ -27,12 +26,5 @@ public sealed class Http2TargetsTests
         await Eventually.TrueAsync(
             async () => await Children.ReadSumAsync(direct, "http_server_request_duration_seconds_count", "network_protocol_version=\"2\"") >= 1,
             "the replica to record a request received over HTTP/2");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

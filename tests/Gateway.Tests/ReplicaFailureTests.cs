@@ -60,7 +60,7 @@ public sealed class ReplicaFailureTests
     public async Task RefusedConnection_IsRetriedOnAnotherReplica_TheClientSeesSuccess()
     {
         await using var replica = await Children.StartTargetAppAsync("live-target");
-        var refusing = new Uri($"http://127.0.0.1:{ClosedPort()}");
+        var refusing = new Uri($"http://127.0.0.1:{LoopbackPorts.Unused()}");
 
         // Round robin sends every other request to the refusing address until it is taken out.
         await using var gateway = await Children.StartGatewayAsync(
@@ -91,13 +91,6 @@ public sealed class ReplicaFailureTests
     }
 
     private sealed record Outcome(double Start, bool Ok, string Detail);
-
-    private static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Task LoadAsync(HttpClient client, ConcurrentQueue<Outcome> outcomes, Stopwatch clock, CancellationToken stop) =>
         Task.WhenAll(Enumerable.Range(0, Workers).Select(async _ =>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harness.Hosting;
@@ -65,8 +64,8 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
     public async Task EveryDashboardQuery_IsValid_AndFindsData_AfterARealRun()
     {
         await using var stack = await EmbeddedStack.StartAsync(Path.Combine(_work, "logs"), _ => { }, CancellationToken.None);
-        var enginePort = FreePort();
-        var prometheusPort = FreePort();
+        var enginePort = LoopbackPorts.Unused();
+        var prometheusPort = LoopbackPorts.Unused();
         var prometheus = await StartPrometheusAsync(stack, enginePort, prometheusPort);
 
         var runStarted = DateTimeOffset.UtcNow;
@@ -212,13 +211,6 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
             "Prometheus to be ready",
             TimeSpan.FromSeconds(30));
         return address;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^label_values\((?<metric>.+),\s*(?<label>\w+)\)$")]
