@@ -17,13 +17,10 @@ ulimit -n "$(ulimit -Hn)"
 
 build_release TargetApp Gateway
 # Each replica also listens with HTTP/2 only (h2c) on 5213/5214, for the gateway-h2 run.
-start_service target-1 TargetApp 5211 Kestrel__Endpoints__http__Url=http://127.0.0.1:5211 \
-  Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5213 Kestrel__Endpoints__h2c__Protocols=Http2
-start_service target-2 TargetApp 5212 Kestrel__Endpoints__http__Url=http://127.0.0.1:5212 \
-  Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5214 Kestrel__Endpoints__h2c__Protocols=Http2
-read -ra gateway_env <<<"${GATEWAY_ENV:-}"
-start_service gateway Gateway 5210 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212
-start_service gateway-h2 Gateway 5215 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
+start_target_h2c target-1 5211 5213
+start_target_h2c target-2 5212 5214
+start_service gateway Gateway 5210 Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212
+start_service gateway-h2 Gateway 5215 Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
   Gateway__TargetProtocol=Http2
 
 ideal=$(awk -v c="$connections" -v d="$delay_ms" 'BEGIN {printf "%.0f", c / (d / 1000)}')

@@ -15,11 +15,9 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 
 build_release TargetApp Gateway
 # The target also listens with HTTP/2 only (h2c) on 5204, for the gateway's HTTP/2 run.
-start_service target TargetApp 5201 Kestrel__Endpoints__http__Url=http://127.0.0.1:5201 \
-  Kestrel__Endpoints__h2c__Url=http://127.0.0.1:5204 Kestrel__Endpoints__h2c__Protocols=Http2
-read -ra gateway_env <<<"${GATEWAY_ENV:-}"
-start_service gateway Gateway 5202 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5201
-start_service gateway-h2 Gateway 5205 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5204 Gateway__TargetProtocol=Http2
+start_target_h2c target 5201 5204
+start_service gateway Gateway 5202 Gateway__Targets__0=http://127.0.0.1:5201
+start_service gateway-h2 Gateway 5205 Gateway__Targets__0=http://127.0.0.1:5204 Gateway__TargetProtocol=Http2
 start_nginx 5203 127.0.0.1:5201
 declare -A pid=([gateway]=${bench_pids[1]} [gateway-h2]=${bench_pids[2]} [nginx]="${bench_pids[3]} $(pgrep -P "${bench_pids[3]}" | tr '\n' ' ')")
 

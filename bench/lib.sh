@@ -24,15 +24,28 @@ build_release() {
 }
 
 # start_service NAME PROJECT PORT [VAR=VALUE...]: a Release build of src/PROJECT on 127.0.0.1:PORT.
+# Every Gateway also gets GATEWAY_ENV ("VAR=value ..."), to try a runtime setting; the script's
+# own settings come after it and win.
 start_service() {
-  local name=$1 project=$2 port=$3
+  local name=$1 project=$2 port=$3 extra=()
   shift 3
+  [ "$project" = Gateway ] && read -ra extra <<<"${GATEWAY_ENV:-}"
+  set -- "${extra[@]}" "$@"
   # From its output folder: ASP.NET Core reads appsettings.json from the working directory, and
   # without it the default log level would write a line per request.
   (cd "src/$project/bin/Release/net10.0" && exec env "$@" dotnet "$project.dll" --urls "http://127.0.0.1:$port") \
     >"$bench_dir/$name.log" 2>&1 &
   bench_pids+=($!)
   wait_ready "http://127.0.0.1:$port/health/ready" "$name"
+}
+
+# start_target_h2c NAME PORT H2C_PORT [VAR=VALUE...]: TargetApp with HTTP/1.1 on PORT and also
+# HTTP/2 only (cleartext, h2c) on H2C_PORT, for a gateway with Gateway__TargetProtocol=Http2.
+start_target_h2c() {
+  local name=$1 port=$2 h2c_port=$3
+  shift 3
+  start_service "$name" TargetApp "$port" "$@" Kestrel__Endpoints__http__Url="http://127.0.0.1:$port" \
+    Kestrel__Endpoints__h2c__Url="http://127.0.0.1:$h2c_port" Kestrel__Endpoints__h2c__Protocols=Http2
 }
 
 # wait_ready URL NAME: polls for up to 30 s.

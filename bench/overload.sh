@@ -23,8 +23,7 @@ build_release TargetApp Gateway LoadTests
 start_service downstream TargetApp 5601
 start_service target-1 TargetApp 5602 Downstream__BaseUrl=http://127.0.0.1:5601 Limits__MaxConcurrentAggregations=150
 start_service target-2 TargetApp 5603 Downstream__BaseUrl=http://127.0.0.1:5601 Limits__MaxConcurrentAggregations=150
-read -ra gateway_env <<<"${GATEWAY_ENV:-}"
-start_service gateway Gateway 5604 "${gateway_env[@]}" Gateway__Targets__0=http://127.0.0.1:5602 Gateway__Targets__1=http://127.0.0.1:5603 Limits__MaxConcurrentRequests=400
+start_service gateway Gateway 5604 Gateway__Targets__0=http://127.0.0.1:5602 Gateway__Targets__1=http://127.0.0.1:5603 Limits__MaxConcurrentRequests=400
 declare -A pid=([downstream]=${bench_pids[0]} [target-1]=${bench_pids[1]} [target-2]=${bench_pids[2]} [gateway]=${bench_pids[3]})
 scrape=(--scrape http://127.0.0.1:5601/metrics --scrape http://127.0.0.1:5602/metrics --scrape http://127.0.0.1:5603/metrics --scrape http://127.0.0.1:5604/metrics)
 
