@@ -7,7 +7,7 @@ builder.AddServiceDefaults(GatewayTelemetry.Name);
 builder.AddGateway();
 
 var app = builder.Build();
-if (!app.SettingsAreValid())
+if (!app.SettingsAreValid(settingsDoc: "docs/gateway.md#settings"))
 {
     return StartupErrors.ConfigurationError;
 }

@@ -17,9 +17,10 @@ public static class StartupErrors
     /// <summary>
     /// Checks every <c>ValidateOnStart</c> setting now, right after <c>Build()</c>, before anything
     /// (a proxy loading its routes, say) reads them. A bad one is reported on stderr, one line
-    /// naming each setting, and the caller exits with <see cref="ConfigurationError"/>.
+    /// naming each setting, then where every setting is described (<paramref name="settingsDoc"/>,
+    /// a page of the repository's docs), and the caller exits with <see cref="ConfigurationError"/>.
     /// </summary>
-    public static bool SettingsAreValid(this WebApplication app)
+    public static bool SettingsAreValid(this WebApplication app, string settingsDoc)
     {
         string name = app.Environment.ApplicationName;
         try
@@ -29,16 +30,16 @@ public static class StartupErrors
         }
         catch (OptionsValidationException ex)
         {
-            Report(name, ex.Failures);
+            Report(name, settingsDoc, ex.Failures);
         }
         catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
         {
             // The binder's own words name the setting and the type it wanted.
-            Report(name, [ex.Message + (ex.InnerException is { } inner ? " " + inner.Message : "")]);
+            Report(name, settingsDoc, [ex.Message + (ex.InnerException is { } inner ? " " + inner.Message : "")]);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
         {
-            Report(name, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
+            Report(name, settingsDoc, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
         }
 
         return false;
@@ -60,12 +61,14 @@ public static class StartupErrors
         }
     }
 
-    private static void Report(string name, IEnumerable<string> failures)
+    private static void Report(string name, string settingsDoc, IEnumerable<string> failures)
     {
         Console.Error.WriteLine($"{name} cannot start: invalid configuration.");
         foreach (var failure in failures)
         {
             Console.Error.WriteLine("  " + failure);
         }
+
+        Console.Error.WriteLine($"Every setting, with its default and what it means: {settingsDoc}");
     }
 }

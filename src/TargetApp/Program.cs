@@ -7,7 +7,7 @@ builder.AddServiceDefaults(TargetAppTelemetry.Name);
 builder.AddTargetApp();
 
 var app = builder.Build();
-if (!app.SettingsAreValid())
+if (!app.SettingsAreValid(settingsDoc: "docs/target-app.md#settings"))
 {
     return StartupErrors.ConfigurationError;
 }

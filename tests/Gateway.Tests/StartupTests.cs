@@ -20,6 +20,7 @@ public sealed class StartupTests
 
         Assert.Contains("exited with code 78", failure.Message, StringComparison.Ordinal);
         Assert.Contains(setting, failure.Message, StringComparison.Ordinal);
+        Assert.Contains("docs/gateway.md#settings", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", failure.Message, StringComparison.Ordinal);
     }
 

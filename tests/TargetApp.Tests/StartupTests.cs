@@ -24,6 +24,7 @@ public sealed class StartupTests
         Assert.Contains("exited with code 78", failure.Message, StringComparison.Ordinal);
         Assert.Contains("cannot start: invalid configuration", failure.Message, StringComparison.Ordinal);
         Assert.Contains(setting, failure.Message, StringComparison.Ordinal);
+        Assert.Contains("docs/target-app.md#settings", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", failure.Message, StringComparison.Ordinal);
     }
 
