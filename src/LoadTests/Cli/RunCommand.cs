@@ -94,6 +94,12 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IRunObserver? ext
         }
         finally
         {
+            if (metricsEndpoint is not null)
+            {
+                // The run's last interval reaches Prometheus only if a scrape reads it before we exit.
+                await metricsEndpoint.HoldForFinalScrapeAsync(view.Info).ConfigureAwait(false);
+            }
+
             if (stack is not null)
             {
                 await stack.DisposeAsync().ConfigureAwait(false);
