@@ -80,7 +80,18 @@ public static class LoadTestsApp
             }
 
             var command = new RunCommand(plan, view, observer is null ? [loadMetrics] : [loadMetrics, observer]);
-            return await command.ExecuteAsync("LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await command.ExecuteAsync("LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (metricsEndpoint is not null)
+                {
+                    // The run's last interval reaches Prometheus only if a scrape reads it before we exit.
+                    await metricsEndpoint.HoldForFinalScrapeAsync(view.Info).ConfigureAwait(false);
+                }
+            }
         }
         catch (ConfigurationException ex)
         {
