@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.Testing;
 using Spectre.Console;
 
 namespace LoadTests.Tests;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harness.Hosting;
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Hosting;
+using Harness.LoadTests.Stack;
 using Harness.Testing;
 using Spectre.Console;
 

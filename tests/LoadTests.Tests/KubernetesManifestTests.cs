@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Harness.Hosting;
+using Harness.Testing;
 
 namespace LoadTests.Tests;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Harness.LoadTests.Hosting;
+using Harness.LoadTests.Telemetry;
 using Harness.Testing;
 
 namespace LoadTests.Tests;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Harness.Hosting;
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.LoadTests.Telemetry;
 using Spectre.Console;
 
 namespace Harness.LoadTests.Cli;
@@ -110,13 +110,7 @@ public static class LoadTestsApp
                     return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
 
-                var path = parse.GetValue(runFolder)!;
-                var run = ReportWriter.Read(path);
-                run.Analysis = null;
-                var directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
-                ReportWriter.WriteAll(run, directory);
-                console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(directory, "index.html")))}[/]");
-                return ExitCodes.Ok;
+                return RenderCommand.Execute(parse.GetValue(runFolder)!, console);
             }
 
             var file = parse.GetValue(config) is { } configFile ? ScenarioFile.Load(configFile.FullName) : null;
@@ -151,8 +145,28 @@ public static class LoadTestsApp
             }
 
             var view = new ConsoleView(console, interactive && !parse.GetValue(plain));
-            var command = new RunCommand(plan, view, observer);
-            return await command.ExecuteAsync(parse.GetValue(metricsHost), parse.GetValue(metricsPort), "LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);
+            using var loadMetrics = new LoadMetrics();
+            await using var metricsEndpoint = parse.GetValue(metricsPort) is { } metricsAt
+                ? await MetricsEndpoint.StartAsync(parse.GetValue(metricsHost) ?? "127.0.0.1", metricsAt, cancellationToken).ConfigureAwait(false)
+                : null;
+            if (metricsEndpoint is not null)
+            {
+                view.Info($"engine metrics on {metricsEndpoint.Address}metrics");
+            }
+
+            var command = new RunCommand(plan, view, observer is null ? [loadMetrics] : [loadMetrics, observer]);
+            try
+            {
+                return await command.ExecuteAsync("LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (metricsEndpoint is not null)
+                {
+                    // The run's last interval reaches Prometheus only if a scrape reads it before we exit.
+                    await metricsEndpoint.HoldForFinalScrapeAsync(view.Info).ConfigureAwait(false);
+                }
+            }
         }
         catch (ConfigurationException ex)
         {
