@@ -49,7 +49,8 @@ public static class LoadTestsApp
         var root = new RootCommand(
             "Harness load engine. With no options: starts TargetApp ×2, a downstream and the Gateway on loopback, runs the compare suite, " +
             "and writes reports/<time>-compare/ (index.html, summary.md, stats.csv, results.json). " +
-            "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted.");
+            "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted. " +
+            $"Manual (in the repository): {DocsPages.Engine}; suites and profiles: {DocsPages.Suites}; scenario files and thresholds: {DocsPages.ScenarioFiles}; what each report shows: {DocsPages.Reports}.");
         foreach (var option in (Option[])[config, suite, profile, target, scrape, scenario, users, n, delay, warmUp, ramp, hold, steps, stepDuration, threshold, abort, output, interval, timeLimit, requestTimeout, drainTimeout, noRestart, metricsPort, metricsHost, plain])
         {
             root.Options.Add(option);
@@ -58,7 +59,7 @@ public static class LoadTestsApp
         var baseline = new Argument<string>("baseline") { Description = "The baseline run's report folder (or its results.json)." };
         var candidate = new Argument<string>("candidate") { Description = "The candidate run's report folder (or its results.json)." };
         var compareOutput = new Option<string?>("--output", "-o") { Description = "Where to write the comparison (default: reports/<time>-comparison)." };
-        var compare = new Command("compare", "Compare two runs: both overlaid, differences flagged only where larger than the runs' own noise. Exit code 4 on a regression.");
+        var compare = new Command("compare", $"Compare two runs: both overlaid, differences flagged only where larger than the runs' own noise. Exit code 4 on a regression. How the noise is judged: {DocsPages.Comparing}.");
         compare.Arguments.Add(baseline);
         compare.Arguments.Add(candidate);
         compare.Options.Add(compareOutput);
@@ -82,13 +83,13 @@ public static class LoadTestsApp
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
             }
 
-            console.MarkupLine("Run with --help to see every option.");
+            console.MarkupLine($"Run with --help to see every option; the manual is {DocsPages.Engine}.");
             return ExitCodes.BadConfiguration;
         }
 
         if (parse.Action is not null && parse.CommandResult.Command == root && (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version")))
         {
-            return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -97,7 +98,7 @@ public static class LoadTestsApp
             {
                 if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
                 {
-                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
                 }
 
                 return CompareCommand.Execute(parse.GetValue(baseline)!, parse.GetValue(candidate)!, parse.GetValue(compareOutput), console);
@@ -107,7 +108,7 @@ public static class LoadTestsApp
             {
                 if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
                 {
-                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
                 }
 
                 return RenderCommand.Execute(parse.GetValue(runFolder)!, console);
@@ -171,6 +172,7 @@ public static class LoadTestsApp
         catch (ConfigurationException ex)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            console.MarkupLine($"Options, scenario files and thresholds are described in {DocsPages.ForConfigurationError(parse.CommandResult.Command == compare)}.");
             return ExitCodes.BadConfiguration;
         }
         catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException or FileNotFoundException)
