@@ -36,7 +36,8 @@ internal sealed class CommandLineSyntax
         Root = new RootCommand(
             "Harness load engine. With no options: starts TargetApp ×2, a downstream and the Gateway on loopback, runs the compare suite, " +
             "and writes reports/<time>-compare/ (index.html, summary.md, stats.csv, results.json). " +
-            "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted.");
+            "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted. " +
+            $"Manual (in the repository): {DocsPages.Engine}; suites and profiles: {DocsPages.Suites}; scenario files and thresholds: {DocsPages.ScenarioFiles}; what each report shows: {DocsPages.Reports}.");
         foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Users, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, MetricsPort, MetricsHost, Plain])
         {
             Root.Options.Add(option);
@@ -45,7 +46,7 @@ internal sealed class CommandLineSyntax
         Baseline = new Argument<string>("baseline") { Description = "The baseline run's report folder (or its results.json)." };
         Candidate = new Argument<string>("candidate") { Description = "The candidate run's report folder (or its results.json)." };
         CompareOutput = new Option<string?>("--output", "-o") { Description = "Where to write the comparison (default: reports/<time>-comparison)." };
-        Compare = new Command("compare", "Compare two runs: both overlaid, differences flagged only where larger than the runs' own noise. Exit code 4 on a regression.");
+        Compare = new Command("compare", $"Compare two runs: both overlaid, differences flagged only where larger than the runs' own noise. Exit code 4 on a regression. How the noise is judged: {DocsPages.Comparing}.");
         Compare.Arguments.Add(Baseline);
         Compare.Arguments.Add(Candidate);
         Compare.Options.Add(CompareOutput);

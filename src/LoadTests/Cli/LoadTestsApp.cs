@@ -30,13 +30,13 @@ public static class LoadTestsApp
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
             }
 
-            console.MarkupLine("Run with --help to see every option.");
+            console.MarkupLine($"Run with --help to see every option; the manual is {DocsPages.Engine}.");
             return ExitCodes.BadConfiguration;
         }
 
         if (parse.Action is not null && parse.CommandResult.Command == root && (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version")))
         {
-            return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -45,7 +45,7 @@ public static class LoadTestsApp
             {
                 if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
                 {
-                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
                 }
 
                 return CompareCommand.Execute(parse.GetValue(syntax.Baseline)!, parse.GetValue(syntax.Candidate)!, parse.GetValue(syntax.CompareOutput), console);
@@ -55,7 +55,7 @@ public static class LoadTestsApp
             {
                 if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
                 {
-                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
                 }
 
                 return RenderCommand.Execute(parse.GetValue(syntax.RunFolder)!, console);
@@ -96,6 +96,7 @@ public static class LoadTestsApp
         catch (ConfigurationException ex)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            console.MarkupLine($"Options, scenario files and thresholds are described in {DocsPages.ForConfigurationError(parse.CommandResult.Command == syntax.Compare)}.");
             return ExitCodes.BadConfiguration;
         }
         catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException or FileNotFoundException)
