@@ -28,7 +28,10 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
     private string Printed => _console.ToString();
 
-    private Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null)
+    private Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null) =>
+        RunWithOutputAsync(_output, args, cancellationToken, observer);
+
+    private Task<int> RunWithOutputAsync(string output, string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -38,7 +41,7 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
             Out = new AnsiConsoleOutput(_console),
         });
         console.Profile.Width = 200;
-        return LoadTestsApp.RunAsync([.. args, "--output", _output, "--plain"], console, cancellationToken, observer);
+        return LoadTestsApp.RunAsync([.. args, "--output", output, "--plain"], console, cancellationToken, observer);
     }
 
     private string Config(string json)
@@ -142,6 +145,30 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(ExitCodes.BadConfiguration, code);
         Assert.Contains("pth", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnwritableOutputFolder_ExitsTwo_BeforeAnyLoad_SayingWhichFolder()
+    {
+        var config = OneScenario("""{ "simulation": "inject", "rate": 50, "during": "2s" }""");
+        var output = OperatingSystem.IsWindows() || Environment.UserName == "root"
+            ? "/sys/harness-reports-" + Guid.NewGuid().ToString("N")
+            : ReadOnlyChild();
+
+        var code = await RunWithOutputAsync(output, ["--config", config, "--target", _server.BaseAddress.ToString()]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains("--output: The report folder", Printed, StringComparison.Ordinal);
+        Assert.Contains("cannot be written", Printed, StringComparison.Ordinal);
+        Assert.Equal(0, _server.Count);
+
+        string ReadOnlyChild()
+        {
+            var readOnly = Path.Combine(_output, "read-only");
+            Directory.CreateDirectory(readOnly);
+            File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            return Path.Combine(readOnly, "reports");
+        }
     }
 
     [Fact]

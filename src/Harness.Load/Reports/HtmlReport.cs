@@ -64,6 +64,15 @@ public static class HtmlReport
             html.Append(c, $"<tr><th>{E(s.Name)}</th><td>{st.Count}</td><td>{st.Ok}</td><td>{st.Fail}</td><td>{st.Dropped}</td><td>{st.OkRps:0.##}</td>");
             html.Append(c, $"<td>{(mode is null ? "–" : (mode.RelativeThroughput * 100).ToString("0", c) + "%")}</td><td>{ReportWriter.Seconds(st.Latency.Mean)}</td><td>{ReportWriter.Seconds(st.Latency.P50)}</td><td>{ReportWriter.Seconds(st.Latency.P90)}</td><td>{ReportWriter.Seconds(st.Latency.P99)}</td><td>{ReportWriter.Seconds(st.Latency.Max)}</td>");
             html.Append(c, $"<td>{(mode?.PeakPoolThreads is { } threads ? threads.ToString("0", c) : "–")}</td><td>{E(Counts(st.StatusCodes))}</td><td>{E(Counts(st.Errors))}</td></tr>");
+
+            // A row per step under its scenario: where inside an invocation the time went.
+            foreach (var step in s.Steps)
+            {
+                var sst = step.Stats;
+                html.Append(c, $"<tr class=\"step\" data-step=\"{E(s.Name)}/{E(step.Name)}\"><th>↳ {E(step.Name)}</th><td>{sst.Count}</td><td>{sst.Ok}</td><td>{sst.Fail}</td><td>–</td><td>{sst.OkRps:0.##}</td>");
+                html.Append(c, $"<td>–</td><td>{ReportWriter.Seconds(sst.Latency.Mean)}</td><td>{ReportWriter.Seconds(sst.Latency.P50)}</td><td>{ReportWriter.Seconds(sst.Latency.P90)}</td><td>{ReportWriter.Seconds(sst.Latency.P99)}</td><td>{ReportWriter.Seconds(sst.Latency.Max)}</td>");
+                html.Append(c, $"<td>–</td><td>{E(Counts(sst.StatusCodes))}</td><td>{E(Counts(sst.Errors))}</td></tr>");
+            }
         }
 
         html.Append("</tbody></table>");
@@ -159,6 +168,12 @@ public static class HtmlReport
                     p99 = i.Stats.Latency.P99,
                 }),
                 spectrum = s.Spectrum.Select(p => new { percentile = p.Percentile, ms = p.Ms }),
+                steps = s.Steps.Select(step => new
+                {
+                    name = step.Name,
+                    intervals = step.Intervals.Select(i => new { t = i.Start, d = i.Duration, count = i.Stats.Count, okRps = i.Stats.OkRps, p50 = i.Stats.Latency.P50, p99 = i.Stats.Latency.P99 }),
+                    spectrum = step.Spectrum.Select(p => new { percentile = p.Percentile, ms = p.Ms }),
+                }),
             }),
             servers = run.Servers.Select(s => new
             {

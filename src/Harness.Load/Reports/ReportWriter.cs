@@ -114,8 +114,11 @@ public static class ReportWriter
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var s in run.Scenarios)
         {
-            var st = s.Stats;
-            md.AppendLine(c, $"| {s.Name} | {st.Count} | {st.Ok} | {st.Fail} | {st.Dropped} | {st.OkRps:0.##} | {ReportWriter.Seconds(st.Latency.Mean)} | {ReportWriter.Seconds(st.Latency.P50)} | {ReportWriter.Seconds(st.Latency.P90)} | {ReportWriter.Seconds(st.Latency.P99)} | {ReportWriter.Seconds(st.Latency.Max)} | {Codes(st.StatusCodes)} | {Codes(st.Errors)} |");
+            Row(s.Name, s.Stats);
+            foreach (var step in s.Steps)
+            {
+                Row($"{s.Name} / {step.Name}", step.Stats);
+            }
         }
 
         md.AppendLine();
@@ -137,9 +140,15 @@ public static class ReportWriter
             md.AppendLine("|---|---:|---:|---|");
             foreach (var k in run.Analysis.Knees)
             {
-                md.AppendLine(c, $"| {k.Mode} | {(k.Users is { } u ? u.ToString("0", c) : "none in range")} | {k.RpsAtKnee:0.#} | {string.Join("; ", k.Steps.Select(p => string.Create(c, $"{p.Users:0}: {p.OkRps:0.#}, {ReportWriter.Seconds(p.P99)}")))} |");
+                md.AppendLine(c, $"| {k.Mode} | {(k.Users is { } u ? u.ToString("0", c) : "none in range")} | {k.RpsAtKnee:0.#} | {string.Join("; ", k.Steps.Select(p => string.Create(c, $"{p.Users:0}: {p.OkRps:0.#}, {Seconds(p.P99)}")))} |");
             }
 
+            md.AppendLine();
+        }
+
+        if (run.Scenarios.Any(s => s.Steps.Count > 0))
+        {
+            md.AppendLine("Rows named `scenario / step` are the scenario's steps (`Step.Run`), each measured on its own.");
             md.AppendLine();
         }
 
@@ -175,28 +184,40 @@ public static class ReportWriter
         md.AppendLine(c, $"- target: {f.Target}");
         md.AppendLine(c, $"- settings: {string.Join(", ", run.Settings.Where(kv => kv.Value.Length > 0).Select(kv => $"{kv.Key}={kv.Value}"))}");
         return md.ToString();
+
+        void Row(string name, StatsBlock st) =>
+            md.AppendLine(c, $"| {name} | {st.Count} | {st.Ok} | {st.Fail} | {st.Dropped} | {st.OkRps:0.##} | {Seconds(st.Latency.Mean)} | {Seconds(st.Latency.P50)} | {Seconds(st.Latency.P90)} | {Seconds(st.Latency.P99)} | {Seconds(st.Latency.Max)} | {Codes(st.StatusCodes)} | {Codes(st.Errors)} |");
     }
 
     public static string Csv(RunResult run)
     {
         var c = CultureInfo.InvariantCulture;
         var csv = new StringBuilder();
-        csv.AppendLine("scenario,interval_start_s,duration_s,load_level,count,ok,fail,dropped,late,unfinished,rps,ok_rps,mean_ms,p50_ms,p75_ms,p90_ms,p95_ms,p99_ms,p999_ms,max_ms,lag_p99_ms,bytes,status_codes,errors");
+        csv.AppendLine("scenario,step,interval_start_s,duration_s,load_level,count,ok,fail,dropped,late,unfinished,rps,ok_rps,mean_ms,p50_ms,p75_ms,p90_ms,p95_ms,p99_ms,p999_ms,max_ms,lag_p99_ms,bytes,status_codes,errors");
         foreach (var s in run.Scenarios)
         {
             foreach (var i in s.Intervals)
             {
-                Row(s.Name, i.Start.ToString(c), i.Duration, i.LoadLevel, i.Stats);
+                Row(s.Name, "", i.Start.ToString(c), i.Duration, i.LoadLevel, i.Stats);
             }
 
-            Row(s.Name, "total", s.End - s.Start, double.NaN, s.Stats);
+            Row(s.Name, "", "total", s.End - s.Start, double.NaN, s.Stats);
+            foreach (var step in s.Steps)
+            {
+                foreach (var i in step.Intervals)
+                {
+                    Row(s.Name, step.Name, i.Start.ToString(c), i.Duration, i.LoadLevel, i.Stats);
+                }
+
+                Row(s.Name, step.Name, "total", s.End - s.Start, double.NaN, step.Stats);
+            }
         }
 
         return csv.ToString();
 
-        void Row(string name, string start, double duration, double load, StatsBlock st) =>
+        void Row(string name, string step, string start, double duration, double load, StatsBlock st) =>
             csv.AppendLine(string.Create(c,
-                $"{Quote(name)},{start},{duration:0.###},{(double.IsNaN(load) ? "" : load.ToString("0.###", c))},{st.Count},{st.Ok},{st.Fail},{st.Dropped},{st.Late},{st.Unfinished},{st.Rps:0.###},{st.OkRps:0.###},{st.Latency.Mean:0.###},{st.Latency.P50:0.###},{st.Latency.P75:0.###},{st.Latency.P90:0.###},{st.Latency.P95:0.###},{st.Latency.P99:0.###},{st.Latency.P999:0.###},{st.Latency.Max:0.###},{st.ScheduleLag?.P99 ?? 0:0.###},{st.Bytes},{Quote(Codes(st.StatusCodes))},{Quote(Codes(st.Errors))}"));
+                $"{Quote(name)},{Quote(step)},{start},{duration:0.###},{(double.IsNaN(load) ? "" : load.ToString("0.###", c))},{st.Count},{st.Ok},{st.Fail},{st.Dropped},{st.Late},{st.Unfinished},{st.Rps:0.###},{st.OkRps:0.###},{st.Latency.Mean:0.###},{st.Latency.P50:0.###},{st.Latency.P75:0.###},{st.Latency.P90:0.###},{st.Latency.P95:0.###},{st.Latency.P99:0.###},{st.Latency.P999:0.###},{st.Latency.Max:0.###},{st.ScheduleLag?.P99 ?? 0:0.###},{st.Bytes},{Quote(Codes(st.StatusCodes))},{Quote(Codes(st.Errors))}"));
     }
 
     /// <summary>A latency as people read it: <c>850 ms</c>, <c>1.25 s</c>.</summary>

@@ -69,6 +69,22 @@
     series: run.scenarios.map(s => ({ name: s.name, color: colorOf(s), points: s.spectrum.filter(p => p.percentile < 100).map(p => [1 / (1 - p.percentile / 100), p.ms / 1000]) })),
   });
 
+  // Steps (Step.Run) measured on their own: where inside an invocation the time went.
+  const steps = run.scenarios.flatMap(s => (s.steps || []).map(step => ({ ...step, scenario: s, label: s.name + ' / ' + step.name })));
+  if (steps.length) {
+    const stepSection = section(charts, 'Steps',
+      'Each step of a scenario (Step.Run) on its own: its p99 over time and its latency by percentile, named scenario / step.');
+    chart(box(stepSection), {
+      title: 'Step latency p99, log scale', x: timeX, y: { unit: 's', log: true, label: 'latency' }, markers,
+      series: steps.map(step => ({ name: step.label + ' p99', points: step.intervals.map(i => [i.t + i.d, i.count ? i.p99 / 1000 : null]) })),
+    });
+    chart(box(stepSection), {
+      title: 'Step latency by percentile', x: { log: true, ticks: pctTicks, format: v => 'p' + (100 * (1 - 1 / v)).toPrecision(6).replace(/\.?0+$/, '') },
+      y: { unit: 's', log: true, label: 'latency' },
+      series: steps.map(step => ({ name: step.label, points: step.spectrum.filter(p => p.percentile < 100).map(p => [1 / (1 - p.percentile / 100), p.ms / 1000]) })),
+    });
+  }
+
   if (run.knees && run.knees.length) {
     const knees = section(charts, 'Where each mode stops scaling',
       'Throughput and p99 at each concurrency step. The knee is the last step before throughput stopped growing (by 10% or more) while latency kept climbing.');
