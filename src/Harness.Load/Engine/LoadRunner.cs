@@ -294,18 +294,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         };
     }
 
-    private List<ThresholdResult> Evaluate(List<ScenarioResult> scenarios) =>
-        [.. from threshold in thresholds
-            from scenario in scenarios
-            where threshold.AppliesTo(scenario.Name)
-            let actual = threshold.Read(scenario.Stats)
-            select new ThresholdResult
-            {
-                Scenario = scenario.Name,
-                Expression = threshold.Expression,
-                Actual = Math.Round(actual, 4),
-                Passed = threshold.Holds(actual),
-            }];
+    private List<ThresholdResult> Evaluate(List<ScenarioResult> scenarios) => RunMerge.Evaluate(thresholds, scenarios);
 
     /// <summary>Percentiles from 0 to 99.999 and the maximum: the latency distribution on a log scale.</summary>
     internal static List<PercentilePoint> Spectrum(HdrHistogram.HistogramBase histogram)
