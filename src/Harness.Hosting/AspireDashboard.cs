@@ -113,14 +113,16 @@ public sealed partial class AspireDashboard : IAsyncDisposable
         AspireDashboardOptions? options = null, TextWriter? messages = null, CancellationToken cancellationToken = default)
     {
         options ??= new AspireDashboardOptions();
-        var (executable, reason) = Resolve();
+        var (executable, reason) = options.ExecutablePath is { } path
+            ? (File.Exists(path) ? path : null, $"'{path}' does not exist.")
+            : Resolve();
         if (executable is null)
         {
             (messages ?? Console.Error).WriteLine($"Aspire dashboard not started: {reason}");
             return null;
         }
 
-        var startInfo = GuardedStart(executable);
+        var startInfo = GuardedStart(executable, options.ParentProcessId ?? Environment.ProcessId);
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         startInfo.UseShellExecute = false;
@@ -166,7 +168,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
         }
     }
 
-    private static ProcessStartInfo GuardedStart(string executable)
+    private static ProcessStartInfo GuardedStart(string executable, int parentProcessId)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -177,7 +179,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
         startInfo.ArgumentList.Add("-c");
         startInfo.ArgumentList.Add(GuardScript);
         startInfo.ArgumentList.Add("harness-dashboard-guard");
-        startInfo.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        startInfo.ArgumentList.Add(parentProcessId.ToString(CultureInfo.InvariantCulture));
         startInfo.ArgumentList.Add(executable);
         return startInfo;
     }

@@ -15,6 +15,12 @@ public sealed record AspireDashboardOptions
     /// <summary>How long to wait for its addresses and for the telemetry API to answer.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The dashboard executable; by default <see cref="AspireDashboard.ExecutablePath"/>.</summary>
+    public string? ExecutablePath { get; init; }
+
+    /// <summary>The process whose end ends the dashboard (Unix); by default the one that starts it.</summary>
+    public int? ParentProcessId { get; init; }
+
     /// <summary>Copy every line the dashboard prints to this file (optional).</summary>
     public string? LogFile { get; init; }
 }
