@@ -72,6 +72,11 @@ class Board:
         if kind == "timeseries":
             panel["options"] = {"legend": {"displayMode": "table", "placement": "bottom", "calcs": list(legend_calcs), "showLegend": True},
                                 "tooltip": {"mode": "multi", "sort": "desc"}}
+        elif kind == "bargauge":
+            panel["options"] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "orientation": "horizontal",
+                                "displayMode": "gradient", "showUnfilled": True, "namePlacement": "left", "valueMode": "color"}
+            panel["fieldConfig"]["defaults"].pop("custom")
+            for t in panel["targets"]: t["range"], t["instant"] = False, True
         elif kind == "stat":
             panel["options"] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "colorMode": "value", "graphMode": "area", "textMode": "auto"}
             panel["fieldConfig"]["defaults"].pop("custom")
@@ -131,6 +136,12 @@ def loadgen_row(b):
             "Failures the client saw, and arrivals it dropped at its in-flight cap (the server answered too slowly for the rate asked).", w=12)
     b.panel("Generator CPU", [(f'harness_load_generator_cpu{{{LG}}}', "share of the machine")], "percentunit",
             "If the generator itself is busy, the figures may describe it rather than the server.", w=12, max_value=1)
+    # The engine's series go stale when its run (or container) ends; last_over_time over the
+    # dashboard's range still reads the final figures, which the engine holds /metrics open for.
+    b.panel("Requests per scenario in the last run (as in its report)",
+            [(f'sum by (scenario, outcome) (last_over_time(harness_load_requests_total{{{LG}}}[$__range]))', "{{scenario}} {{outcome}}")], "short",
+            "The final count of each scenario's ok, failed and dropped requests in the latest run within the time range, read after the run has ended (the engine waits for Prometheus's last scrape before it exits, so these equal the report's).",
+            w=24, h=6, kind="bargauge", decimals=0)
 
 
 def async_vs_sync():

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
 
 namespace LoadTests.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.Testing;
 using Spectre.Console;
 
 namespace LoadTests.Tests;
@@ -107,6 +107,7 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         Assert.Equal(ExitCodes.BadConfiguration, code);
         Assert.Contains(expected, Printed, StringComparison.Ordinal);
         Assert.Contains("scenarios[0].load[0]", Printed, StringComparison.Ordinal);
+        Assert.Contains("described in docs/load-engine.md#your-own-scenarios", Printed, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -196,11 +197,28 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Help_DocumentsEveryOption()
+    public async Task Help_DocumentsEveryOption_AndPointsAtTheManual()
     {
         var code = await RunAsync(["--help"]);
 
         Assert.Equal(0, code);
+        foreach (var option in (string[])["--config", "--suite", "--profile", "--target", "--threshold", "--output", "--metrics-port", "compare", "render"])
+        {
+            Assert.Contains(option, Printed, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("docs/load-engine.md#your-own-scenarios", Printed, StringComparison.Ordinal);
+        Assert.Contains("docs/load-engine.md#reports", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownOption_SaysSo_AndWhereToReadOn()
+    {
+        var code = await RunAsync(["--userz", "5"]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains("--userz", Printed, StringComparison.Ordinal);
+        Assert.Contains("docs/load-engine.md", Printed, StringComparison.Ordinal);
     }
 
     /// <summary>Calls back once the run has measured something.</summary>

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Harness.Hosting;
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.LoadTests.Telemetry;
 using Spectre.Console;
 
 namespace Harness.LoadTests.Cli;
@@ -49,7 +49,8 @@ public static class LoadTestsApp
         var root = new RootCommand(
             "Harness load engine. With no options: starts TargetApp ×2, a downstream and the Gateway on loopback, runs the compare suite, " +
             "and writes reports/<time>-compare/ (index.html, summary.md, stats.csv, results.json). " +
-            "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted.");
+            "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted. " +
+            $"Manual (in the repository): {DocsPages.Engine}; suites and profiles: {DocsPages.Suites}; scenario files and thresholds: {DocsPages.ScenarioFiles}; what each report shows: {DocsPages.Reports}.");
         foreach (var option in (Option[])[config, suite, profile, target, scrape, scenario, users, n, delay, warmUp, ramp, hold, steps, stepDuration, threshold, abort, output, interval, timeLimit, requestTimeout, drainTimeout, noRestart, metricsPort, metricsHost, plain])
         {
             root.Options.Add(option);
@@ -58,7 +59,7 @@ public static class LoadTestsApp
         var baseline = new Argument<string>("baseline") { Description = "The baseline run's report folder (or its results.json)." };
         var candidate = new Argument<string>("candidate") { Description = "The candidate run's report folder (or its results.json)." };
         var compareOutput = new Option<string?>("--output", "-o") { Description = "Where to write the comparison (default: reports/<time>-comparison)." };
-        var compare = new Command("compare", "Compare two runs: both overlaid, differences flagged only where larger than the runs' own noise. Exit code 4 on a regression.");
+        var compare = new Command("compare", $"Compare two runs: both overlaid, differences flagged only where larger than the runs' own noise. Exit code 4 on a regression. How the noise is judged: {DocsPages.Comparing}.");
         compare.Arguments.Add(baseline);
         compare.Arguments.Add(candidate);
         compare.Options.Add(compareOutput);
@@ -82,13 +83,13 @@ public static class LoadTestsApp
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
             }
 
-            console.MarkupLine("Run with --help to see every option.");
+            console.MarkupLine($"Run with --help to see every option; the manual is {DocsPages.Engine}.");
             return ExitCodes.BadConfiguration;
         }
 
         if (parse.Action is not null && parse.CommandResult.Command == root && (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version")))
         {
-            return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -97,7 +98,7 @@ public static class LoadTestsApp
             {
                 if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
                 {
-                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
                 }
 
                 return CompareCommand.Execute(parse.GetValue(baseline)!, parse.GetValue(candidate)!, parse.GetValue(compareOutput), console);
@@ -107,16 +108,10 @@ public static class LoadTestsApp
             {
                 if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
                 {
-                    return await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
                 }
 
-                var path = parse.GetValue(runFolder)!;
-                var run = ReportWriter.Read(path);
-                run.Analysis = null;
-                var directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
-                ReportWriter.WriteAll(run, directory);
-                console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(directory, "index.html")))}[/]");
-                return ExitCodes.Ok;
+                return RenderCommand.Execute(parse.GetValue(runFolder)!, console);
             }
 
             var file = parse.GetValue(config) is { } configFile ? ScenarioFile.Load(configFile.FullName) : null;
@@ -151,12 +146,33 @@ public static class LoadTestsApp
             }
 
             var view = new ConsoleView(console, interactive && !parse.GetValue(plain));
-            var command = new RunCommand(plan, view, observer);
-            return await command.ExecuteAsync(parse.GetValue(metricsHost), parse.GetValue(metricsPort), "LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);
+            using var loadMetrics = new LoadMetrics();
+            await using var metricsEndpoint = parse.GetValue(metricsPort) is { } metricsAt
+                ? await MetricsEndpoint.StartAsync(parse.GetValue(metricsHost) ?? "127.0.0.1", metricsAt, cancellationToken).ConfigureAwait(false)
+                : null;
+            if (metricsEndpoint is not null)
+            {
+                view.Info($"engine metrics on {metricsEndpoint.Address}metrics");
+            }
+
+            var command = new RunCommand(plan, view, observer is null ? [loadMetrics] : [loadMetrics, observer]);
+            try
+            {
+                return await command.ExecuteAsync("LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (metricsEndpoint is not null)
+                {
+                    // The run's last interval reaches Prometheus only if a scrape reads it before we exit.
+                    await metricsEndpoint.HoldForFinalScrapeAsync(view.Info).ConfigureAwait(false);
+                }
+            }
         }
         catch (ConfigurationException ex)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            console.MarkupLine($"Options, scenario files and thresholds are described in {DocsPages.ForConfigurationError(parse.CommandResult.Command == compare)}.");
             return ExitCodes.BadConfiguration;
         }
         catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException or FileNotFoundException)

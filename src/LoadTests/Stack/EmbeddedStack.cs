@@ -1,0 +1,143 @@
+using Harness.Hosting;
+
+namespace Harness.LoadTests.Stack;
+
+/// <summary>
+/// The harness's own topology on loopback, as child processes: a downstream TargetApp (the slow
+/// <c>/api/</c>), two TargetApp replicas calling it, and the Gateway in front of them. Each has
+/// its own thread pool, so a starving mode starves its server, not the load generator.
+/// </summary>
+public sealed class EmbeddedStack : IAsyncDisposable
+{
+    private readonly string _logDirectory;
+    private readonly Action<string> _progress;
+    private readonly List<ServiceProcess> _services = [];
+
+    // Restarted services come back on the same ports, so the gateway's targets and the load
+    // engine's connections stay valid.
+    private readonly Dictionary<string, Uri> _addresses = [];
+    private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Settings)> _specs = [];
+
+    private EmbeddedStack(string logDirectory, Action<string> progress)
+    {
+        _logDirectory = logDirectory;
+        _progress = progress;
+    }
+
+    public Uri GatewayAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public string LogDirectory => _logDirectory;
+
+    /// <summary>Every service's /metrics, by a name that stays the same across restarts.</summary>
+    public IReadOnlyList<(string Name, Uri MetricsUrl)> MetricsEndpoints
+    {
+        get
+        {
+            lock (_services)
+            {
+                return [.. _services.Select(s => (s.Name, new Uri(s.BaseAddress, "/metrics")))];
+            }
+        }
+    }
+
+    public static async Task<EmbeddedStack> StartAsync(string logDirectory, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var stack = new EmbeddedStack(logDirectory, progress);
+        try
+        {
+            await stack.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops every service and starts fresh ones, so the next mode meets a thread pool no earlier mode has grown.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        _progress("restarting the services for a fresh thread pool");
+        await StopServicesAsync().ConfigureAwait(false);
+        await StartServicesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StartServicesAsync(CancellationToken cancellationToken)
+    {
+        var targetApp = ServiceBinary.Locate("TargetApp");
+        var gatewayApp = ServiceBinary.Locate("Gateway");
+        var downstream = await StartAsync("downstream", targetApp, [], cancellationToken).ConfigureAwait(false);
+        var targetSettings = new Dictionary<string, string> { ["Downstream__BaseUrl"] = downstream.BaseAddress.ToString() };
+        var targets = await Task.WhenAll(
+            StartAsync("target-1", targetApp, targetSettings, cancellationToken),
+            StartAsync("target-2", targetApp, targetSettings, cancellationToken)).ConfigureAwait(false);
+        var gatewaySettings = new Dictionary<string, string>();
+        for (int i = 0; i < targets.Length; i++)
+        {
+            gatewaySettings[$"Gateway__Targets__{i}"] = targets[i].BaseAddress.ToString();
+        }
+
+        var gateway = await StartAsync("gateway", gatewayApp, gatewaySettings, cancellationToken).ConfigureAwait(false);
+        GatewayAddress = gateway.BaseAddress;
+        _progress($"services ready: gateway {gateway.BaseAddress} → {string.Join(", ", targets.Select(t => t.BaseAddress))} → downstream {downstream.BaseAddress}");
+    }
+
+    /// <summary>Ends one service at once (SIGKILL), as a crash would; <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
+    public async Task KillAsync(string name)
+    {
+        ServiceProcess service;
+        lock (_services)
+        {
+            service = _services.Single(s => s.Name == name);
+            _services.Remove(service);
+        }
+
+        service.Kill();
+        await service.WaitForExitAsync().ConfigureAwait(false);
+        await service.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a service that <see cref="KillAsync"/> ended, with the same settings and port.</summary>
+    public async Task StartAgainAsync(string name, CancellationToken cancellationToken)
+    {
+        var (assembly, settings) = _specs[name];
+        await StartAsync(name, assembly, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ServiceProcess> StartAsync(string name, string assembly, Dictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        _specs[name] = (assembly, settings);
+        var service = await ServiceProcess.StartAsync(
+            new ServiceProcessOptions
+            {
+                Name = name,
+                AssemblyPath = assembly,
+                Environment = settings,
+                LogFile = Path.Combine(_logDirectory, name + ".log"),
+                Urls = _addresses.TryGetValue(name, out var previous) ? $"http://{previous.Authority}" : "http://127.0.0.1:0",
+            },
+            cancellationToken).ConfigureAwait(false);
+        lock (_services)
+        {
+            _services.Add(service);
+            _addresses[name] = service.BaseAddress;
+        }
+
+        return service;
+    }
+
+    private async Task StopServicesAsync()
+    {
+        ServiceProcess[] services;
+        lock (_services)
+        {
+            services = [.. _services];
+            _services.Clear();
+        }
+
+        await Task.WhenAll(services.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => new(StopServicesAsync());
+}
