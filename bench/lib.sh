@@ -30,7 +30,8 @@ build_release() {
 
 # start_service NAME PROJECT PORT [VAR=VALUE...]: a Release build of PROJECT on 127.0.0.1:PORT.
 # Every Gateway also gets GATEWAY_ENV ("VAR=value ..."), to try a runtime setting; the script's
-# own settings come after it and win.
+# own settings come after it and win. SERVICE_DIR=FOLDER runs the build in FOLDER instead (another
+# build of the same project, to compare two versions in one run).
 start_service() {
   local name=$1 project=$2 port=$3 extra=()
   shift 3
@@ -38,7 +39,7 @@ start_service() {
   set -- "${extra[@]}" "$@"
   # From its output folder: ASP.NET Core reads appsettings.json from the working directory, and
   # without it the default log level would write a line per request.
-  (cd "$(project_dir "$project")/bin/Release/net10.0" && exec env "$@" dotnet "$project.dll" --urls "http://127.0.0.1:$port") \
+  (cd "${SERVICE_DIR:-$(project_dir "$project")/bin/Release/net10.0}" && exec env "$@" dotnet "$project.dll" --urls "http://127.0.0.1:$port") \
     >"$bench_dir/$name.log" 2>&1 &
   bench_pids+=($!)
   wait_ready "http://127.0.0.1:$port/health/ready" "$name"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Harness.ServiceDefaults;
 using Yarp.ReverseProxy;
@@ -18,6 +19,8 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _forwarded;
     private readonly Histogram<double> _destinationDuration;
     private readonly Counter<long> _retries;
+    private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _destinationLabels =
+        new ConcurrentDictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -49,17 +52,29 @@ public sealed class GatewayTelemetry : IDisposable
     public void WaitedOnDestination(string route, string destination, TimeSpan waited) =>
         _destinationDuration.Record(waited.TotalSeconds, new("route", route), new("destination", destination));
 
+    /// <summary>A GET sent again elsewhere; <paramref name="refusedDestination"/> is the refusing destination's id (its host:port, as in every label).</summary>
     public void Retried(string route, string refusedDestination) =>
-        _retries.Add(1, new("route", route), new("destination", Authority(refusedDestination)));
+        _retries.Add(1, new("route", route), new("destination", refusedDestination));
 
-    /// <summary>The label value for a destination: its host:port.</summary>
-    public static string Authority(string address) =>
-        Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri.Authority : address;
+    /// <summary>
+    /// The label for the destination at <paramref name="authority"/> (its host:port): the same string
+    /// every time, made once per destination rather than once per request.
+    /// </summary>
+    public string DestinationLabel(ReadOnlySpan<char> authority) =>
+        _destinationLabels.TryGetValue(authority, out var label) ? label : _destinationLabels.Dictionary.GetOrAdd(authority.ToString(), static key => key);
 
     /// <summary>2xx, 3xx, 4xx or 5xx for an answer; YARP's error kind in snake case when forwarding failed.</summary>
     public static string Outcome(int statusCode, ForwarderError? error) => error switch
     {
-        null or ForwarderError.None => (statusCode / 100) + "xx",
+        null or ForwarderError.None => (statusCode / 100) switch
+        {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            5 => "5xx",
+            _ => (statusCode / 100) + "xx",
+        },
         ForwarderError.Request => "request_failed",
         ForwarderError.RequestTimedOut => "request_timed_out",
         ForwarderError.RequestCanceled => "client_canceled",
