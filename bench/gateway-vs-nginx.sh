@@ -4,11 +4,11 @@
 # with HTTP/2 (h2c) to the target, and through nginx (upstream keep-alive), with wrk. Everything
 # shares the machine's cores, as it would on a small box, so what counts are the ratios: each
 # round runs every peer once, one after another, and the table shows the medians over the rounds.
-# Each peer is first warmed up for WARMUP_SECONDS (JIT tiering takes about 10 s). Reports RPS,
-# p50, p99, each proxy's CPU per request (its utime + stime from /proc over the run), the Gateways'
+# Each peer is first warmed up for WARMUP_SECONDS (under this load the Gateway's JIT tiering goes
+# on for ~20 s, bare YARP's ~15 s). Reports RPS, p50, p99, each proxy's CPU per request (its utime + stime from /proc over the run), the Gateways'
 # bytes allocated per request (their own dotnet.gc.heap.total_allocated), and the ratios.
 # Targets: gateway ≥ 0.95 × bare YARP in RPS and in CPU per request.
-# Usage: bench/gateway-vs-nginx.sh   (env: ROUNDS=3 SECONDS_PER_RUN=8 WARMUP_SECONDS=10 CONNECTIONS=64
+# Usage: bench/gateway-vs-nginx.sh   (env: ROUNDS=3 SECONDS_PER_RUN=8 WARMUP_SECONDS=20 CONNECTIONS=64
 #        THREADS=2 PEERS="direct bare-yarp gateway gateway-h2 nginx" GATEWAY_ENV="VAR=value ..."
 #        passed to both gateways, to try a runtime setting; BASELINE_GATEWAY=FOLDER adds the peer
 #        gateway-before, the Gateway build in FOLDER, e.g. a copy of src/Gateway/bin/Release/net10.0
@@ -16,7 +16,7 @@
 source "$(dirname "$0")/lib.sh"
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_RUN:-8}
-warmup=${WARMUP_SECONDS:-10}
+warmup=${WARMUP_SECONDS:-20}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 read -ra peers <<<"${PEERS:-direct bare-yarp gateway gateway-h2 nginx}"

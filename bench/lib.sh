@@ -54,9 +54,9 @@ start_target_h2c() {
     Kestrel__Endpoints__h2c__Url="http://127.0.0.1:$h2c_port" Kestrel__Endpoints__h2c__Protocols=Http2
 }
 
-# start_bare_yarp NAME PORT DESTINATION: bench/BareYarp (one route, one destination) on PORT.
+# start_bare_yarp NAME PORT DESTINATION [VAR=VALUE...]: bench/BareYarp (one route, one destination) on PORT.
 start_bare_yarp() {
-  start_service "$1" BareYarp "$2" ReverseProxy__Clusters__target__Destinations__only__Address="$3"
+  start_service "$1" BareYarp "$2" "${@:4}" ReverseProxy__Clusters__target__Destinations__only__Address="$3"
 }
 
 # wait_ready URL NAME: polls for up to 30 s.

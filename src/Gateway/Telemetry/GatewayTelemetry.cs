@@ -15,6 +15,23 @@ public sealed class GatewayTelemetry : IDisposable
 {
     public const string Name = "Harness.Gateway";
 
+    /// <summary>
+    /// Instruments that ASP.NET Core and HttpClient record on every proxied request (some several
+    /// times) and that no dashboard, test or report reads from the gateway: dropped, so they are not
+    /// even enabled. Together with the authorization middleware they were most of what the gateway
+    /// spent per request beyond bare YARP (perf, bench/gateway-vs-nginx.sh). Everything the
+    /// dashboards query stays: http.server.*, http.client.request.duration and open_connections,
+    /// kestrel.*, aspnetcore.rate_limiting.requests and active_request_leases.
+    /// </summary>
+    public static IReadOnlyList<string> UnreadPerRequestInstruments { get; } =
+    [
+        "aspnetcore.rate_limiting.request_lease.duration",
+        "aspnetcore.routing.match_attempts",
+        "aspnetcore.memory_pool.*",
+        "http.client.active_requests",
+        "http.client.request.time_in_queue",
+    ];
+
     private readonly Meter _meter;
     private readonly Counter<long> _forwarded;
     private readonly Histogram<double> _destinationDuration;
