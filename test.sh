@@ -31,6 +31,9 @@ requirements=(
   "prometheus|prometheus|every dashboard query run against a real Prometheus (DashboardQueryTests.cs)"
   "promtool|prometheus|promtool check config on observability/prometheus/prometheus.yml"
   "docker-compose|docker-compose|docker-compose config on docker-compose.yml (StackConfigTests.cs)"
+  "kubectl|kubectl|kubectl kustomize renders deploy/kubernetes (KubernetesManifestTests.cs; kubectl 1.27+ from Kubernetes' apt repository)"
+  "node|nodejs|the Kubernetes schema check, deploy/kubernetes/validate (KubernetesManifestTests.cs)"
+  "npm|npm|installs that check's packages (npm ci)"
 )
 
 missing_dotnet=""
@@ -95,6 +98,15 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 $check_only && { echo "test.sh: everything the tests need is here."; exit 0; }
+
+# The Kubernetes schema check's own packages (pinned in its package-lock.json).
+validator=deploy/kubernetes/validate
+if [ ! -d "$validator/node_modules/kubernetes-models" ] || [ "$validator/package-lock.json" -nt "$validator/node_modules" ]; then
+  echo "test.sh: installing $validator's packages (npm ci)"
+  if ! npm ci --prefix "$validator" --no-audit --no-fund --loglevel=error; then
+    echo "test.sh: npm ci in $validator failed (is the npm registry reachable?); the Kubernetes manifest tests will fail" >&2
+  fi
+fi
 
 rm -rf TestResults
 dotnet test "${test_args[@]}"

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.Testing;
 
 namespace LoadTests.Tests;
 
@@ -55,52 +55,8 @@ public sealed partial class BrowserTests : IDisposable
         Assert.True(ChartCount().Match(dom) is { Success: true } m && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) == 3 * run.Scenarios.Count, $"comparison charts missing. Browser log:{Environment.NewLine}{log}");
     }
 
-    private static string Chromium()
-    {
-        var configured = Environment.GetEnvironmentVariable("HARNESS_CHROMIUM");
-        foreach (var candidate in new[] { configured, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" })
-        {
-            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("Chromium is needed for the report's browser check: apt-get install chromium (or set HARNESS_CHROMIUM to a Chrome/Chromium binary).");
-    }
-
-    private async Task<(string Stdout, string Stderr)> ChromiumAsync(string action, string page, params string[] extra)
-    {
-        var start = new ProcessStartInfo(Chromium())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", $"--user-data-dir={Path.Combine(_output, "profile")}",
-                     // No network at all: every host resolves to nothing and any proxy is a closed port.
-                     "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9", "--no-first-run", "--enable-logging=stderr", "--v=0",
-                     "--virtual-time-budget=5000", .. extra, action, new Uri(page).AbsoluteUri])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("Chromium did not finish within 60 s.");
-        }
-
-        return (await stdout, await stderr);
-    }
+    private Task<(string Stdout, string Stderr)> ChromiumAsync(string action, string page, params string[] extra) =>
+        Chromium.RunAsync(Path.Combine(_output, "profile"), action, page, extra);
 
     [GeneratedRegex("data-charts=\"(\\d+)\"")]
     private static partial Regex ChartCount();

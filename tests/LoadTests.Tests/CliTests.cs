@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.Testing;
 using Spectre.Console;
 
 namespace LoadTests.Tests;
@@ -28,7 +28,10 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
     private string Printed => _console.ToString();
 
-    private Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null)
+    private Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null) =>
+        RunWithOutputAsync(_output, args, cancellationToken, observer);
+
+    private Task<int> RunWithOutputAsync(string output, string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -38,7 +41,7 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
             Out = new AnsiConsoleOutput(_console),
         });
         console.Profile.Width = 200;
-        return LoadTestsApp.RunAsync([.. args, "--output", _output, "--plain"], console, cancellationToken, observer);
+        return LoadTestsApp.RunAsync([.. args, "--output", output, "--plain"], console, cancellationToken, observer);
     }
 
     private string Config(string json)
@@ -107,6 +110,7 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         Assert.Equal(ExitCodes.BadConfiguration, code);
         Assert.Contains(expected, Printed, StringComparison.Ordinal);
         Assert.Contains("scenarios[0].load[0]", Printed, StringComparison.Ordinal);
+        Assert.Contains("described in docs/load-engine.md#your-own-scenarios", Printed, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -141,6 +145,30 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(ExitCodes.BadConfiguration, code);
         Assert.Contains("pth", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnwritableOutputFolder_ExitsTwo_BeforeAnyLoad_SayingWhichFolder()
+    {
+        var config = OneScenario("""{ "simulation": "inject", "rate": 50, "during": "2s" }""");
+        var output = OperatingSystem.IsWindows() || Environment.UserName == "root"
+            ? "/sys/harness-reports-" + Guid.NewGuid().ToString("N")
+            : ReadOnlyChild();
+
+        var code = await RunWithOutputAsync(output, ["--config", config, "--target", _server.BaseAddress.ToString()]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains("--output: The report folder", Printed, StringComparison.Ordinal);
+        Assert.Contains("cannot be written", Printed, StringComparison.Ordinal);
+        Assert.Equal(0, _server.Count);
+
+        string ReadOnlyChild()
+        {
+            var readOnly = Path.Combine(_output, "read-only");
+            Directory.CreateDirectory(readOnly);
+            File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            return Path.Combine(readOnly, "reports");
+        }
     }
 
     [Fact]
@@ -196,11 +224,28 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Help_DocumentsEveryOption()
+    public async Task Help_DocumentsEveryOption_AndPointsAtTheManual()
     {
         var code = await RunAsync(["--help"]);
 
         Assert.Equal(0, code);
+        foreach (var option in (string[])["--config", "--suite", "--profile", "--target", "--threshold", "--output", "--metrics-port", "compare", "render"])
+        {
+            Assert.Contains(option, Printed, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("docs/load-engine.md#your-own-scenarios", Printed, StringComparison.Ordinal);
+        Assert.Contains("docs/load-engine.md#reports", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownOption_SaysSo_AndWhereToReadOn()
+    {
+        var code = await RunAsync(["--userz", "5"]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains("--userz", Printed, StringComparison.Ordinal);
+        Assert.Contains("docs/load-engine.md", Printed, StringComparison.Ordinal);
     }
 
     /// <summary>Calls back once the run has measured something.</summary>

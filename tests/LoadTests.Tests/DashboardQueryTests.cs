@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harness.Hosting;
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Hosting;
+using Harness.LoadTests.Stack;
 using Harness.Testing;
 using Spectre.Console;
 
@@ -85,14 +85,21 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
             ["--config", scenarios, "--target", stack.GatewayAddress.ToString(), "--metrics-port", enginePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--output", Path.Combine(_work, "reports"), "--plain"],
             console);
         Assert.Equal(ExitCodes.Ok, code);
+        using var client = new HttpClient { BaseAddress = prometheus, Timeout = TimeSpan.FromSeconds(30) };
+
+        // The engine has exited: Prometheus's last sample of every scenario's counters must be the report's.
+        await AssertPrometheusHasTheReportsFinalCountsAsync(client, Path.Combine(_work, "reports"));
 
         // Let Prometheus take one more scrape of everything after the load.
-        using var client = new HttpClient { BaseAddress = prometheus, Timeout = TimeSpan.FromSeconds(30) };
         var after = DateTimeOffset.UtcNow;
         await Eventually.TrueAsync(async () => (await ScrapesAfterAsync(client, after)) >= 4, "a scrape of every service after the run", TimeSpan.FromSeconds(15));
 
+        // The engine's target must be down (its series stale) before the panels that read a finished run are checked.
+        await Eventually.TrueAsync(async () => await EngineTargetHealthAsync(client) == "down", "Prometheus to find the finished engine gone", TimeSpan.FromSeconds(15));
+
         var failures = new List<string>();
         var checkedQueries = 0;
+        var instantQueries = 0;
         foreach (var file in Directory.GetFiles(Path.Combine(Repository, "dashboards"), "*.json"))
         {
             using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(file));
@@ -122,7 +129,14 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
                 {
                     var expr = target.GetProperty("expr").GetString()!;
                     checkedQueries++;
-                    if (await CheckAsync(client, Substitute(expr), runStarted) is { } problem)
+                    var instant = target.TryGetProperty("instant", out var i) && i.GetBoolean();
+                    if (instant)
+                    {
+                        instantQueries++;
+                    }
+
+                    // An instant panel shows one value for "now", when the engine is gone and its series are stale.
+                    if (await (instant ? CheckInstantAsync(client, Substitute(expr)) : CheckAsync(client, Substitute(expr), runStarted)) is { } problem)
                     {
                         failures.Add($"{name} '{title}': {problem}\n    {expr}");
                     }
@@ -131,12 +145,56 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
         }
 
         Assert.True(checkedQueries > 40, $"only {checkedQueries} queries found");
+        Assert.True(instantQueries > 0, "no panel reads the finished run (instant query)");
         Assert.True(failures.Count == 0, $"{failures.Count} of {checkedQueries} dashboard queries failed:\n" + string.Join("\n", failures));
+    }
+
+    private static async Task AssertPrometheusHasTheReportsFinalCountsAsync(HttpClient client, string reports)
+    {
+        var resultsFile = Directory.GetFiles(reports, "results.json", SearchOption.AllDirectories).Single();
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(resultsFile));
+        var expected = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var scenario in results.RootElement.GetProperty("scenarios").EnumerateArray())
+        {
+            var stats = scenario.GetProperty("stats");
+            foreach (var outcome in (string[])["ok", "fail", "dropped"])
+            {
+                expected[$"{scenario.GetProperty("name").GetString()}/{outcome}"] = stats.GetProperty(outcome).GetInt64();
+            }
+        }
+
+        Assert.True(expected.Where(e => e.Key.EndsWith("/ok", StringComparison.Ordinal)).All(e => e.Value > 0), "every scenario should have answered requests");
+        var seen = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        async Task<bool> SameAsReport()
+        {
+            var query = Uri.EscapeDataString("last_over_time(harness_load_requests_total{job=\"loadtests\"}[10m])");
+            using var body = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/query?query={query}"));
+            seen.Clear();
+            foreach (var series in body.RootElement.GetProperty("data").GetProperty("result").EnumerateArray())
+            {
+                var metric = series.GetProperty("metric");
+                seen[$"{metric.GetProperty("scenario").GetString()}/{metric.GetProperty("outcome").GetString()}"] = (long)double.Parse(series.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return seen.SequenceEqual(expected);
+        }
+
+        // A second or two for Prometheus to store the scrape it already took; the engine is gone, so
+        // no later scrape can change what it has.
+        var same = false;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+        while (!(same = await SameAsReport()) && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(same, "Prometheus's final harness_load_requests_total differs from the report:\n  report:     " + string.Join(", ", expected) + "\n  prometheus: " + string.Join(", ", seen));
     }
 
     /// <summary>Grafana's variables as a dashboard opened on "All" would fill them.</summary>
     private static string Substitute(string expr) => expr
         .Replace("$__rate_interval", "30s", StringComparison.Ordinal)
+        .Replace("$__range", "10m", StringComparison.Ordinal)
         .Replace("$job", ".*", StringComparison.Ordinal)
         .Replace("$instance", ".*", StringComparison.Ordinal)
         .Replace("$mode", ".*", StringComparison.Ordinal);
@@ -156,6 +214,28 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
             .SelectMany(series => series.GetProperty("values").EnumerateArray())
             .Count(point => point[1].GetString() is { } value && value != "NaN");
         return samples > 0 ? null : "no data";
+    }
+
+    /// <summary>Null when the instant query at this moment is valid and returns a value; otherwise why not.</summary>
+    private static async Task<string?> CheckInstantAsync(HttpClient client, string query)
+    {
+        using var response = await client.GetAsync($"/api/v1/query?query={Uri.EscapeDataString(query)}");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        if (body.RootElement.GetProperty("status").GetString() != "success")
+        {
+            return $"rejected: {body.RootElement.GetProperty("error").GetString()}";
+        }
+
+        return body.RootElement.GetProperty("data").GetProperty("result").GetArrayLength() > 0 ? null : "no data now that the run has ended (stale series: read them with last_over_time)";
+    }
+
+    private static async Task<string?> EngineTargetHealthAsync(HttpClient client)
+    {
+        using var body = JsonDocument.Parse(await client.GetStringAsync("/api/v1/targets?state=active"));
+        return body.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
+            .Where(t => t.GetProperty("labels").GetProperty("job").GetString() == "loadtests")
+            .Select(t => t.GetProperty("health").GetString())
+            .SingleOrDefault();
     }
 
     private static async Task<int> ScrapesAfterAsync(HttpClient client, DateTimeOffset after)

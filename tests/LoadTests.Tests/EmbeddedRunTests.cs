@@ -1,5 +1,5 @@
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
 using Spectre.Console;
 
 namespace LoadTests.Tests;

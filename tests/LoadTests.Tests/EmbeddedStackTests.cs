@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Harness.LoadTests.Hosting;
+using Harness.LoadTests.Stack;
 using Harness.Testing;
 
 namespace LoadTests.Tests;

@@ -1,7 +1,6 @@
 using Harness.LoadTests.Cli;
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Hosting;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
+using Harness.LoadTests.Stack;
 using Spectre.Console;
 
 namespace LoadTests.Tests;

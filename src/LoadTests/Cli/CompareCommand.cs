@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Harness.LoadTests.Reporting;
+using Harness.Load;
 using Spectre.Console;
 
 namespace Harness.LoadTests.Cli;

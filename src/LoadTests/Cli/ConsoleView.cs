@@ -1,5 +1,5 @@
 using System.Globalization;
-using Harness.LoadTests.Engine;
+using Harness.Load;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -73,7 +73,7 @@ public sealed class ConsoleView : IRunObserver
         }
     }
 
-    public void OnScenarioStarting(Scenario scenario)
+    public void OnScenarioStarting(ScenarioProps scenario)
     {
         if (!Interactive)
         {

@@ -1,3 +1,5 @@
+using Harness.Load;
+
 namespace Harness.LoadTests.Cli;
 
 /// <summary>What the process's exit code says about the run.</summary>
@@ -20,4 +22,20 @@ public static class ExitCodes
 
     /// <summary>Interrupted (Ctrl+C, SIGTERM); what was measured was still written.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>What a finished run's exit code is: how it stopped first, then its thresholds.</summary>
+    public static int Of(RunResult result)
+    {
+        if (result.StopReason == "interrupted")
+        {
+            return Interrupted;
+        }
+
+        if (result.StopReason.StartsWith("target went away", StringComparison.Ordinal) || result.StopReason.StartsWith("failed", StringComparison.Ordinal))
+        {
+            return TargetUnavailable;
+        }
+
+        return result.ExitCode != 0 ? ThresholdsFailed : Ok;
+    }
 }

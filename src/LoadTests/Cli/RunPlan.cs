@@ -1,5 +1,5 @@
-using Harness.LoadTests.Engine;
-using Harness.LoadTests.Scenarios;
+using Harness.Load;
+using Harness.LoadTests.Suites;
 
 namespace Harness.LoadTests.Cli;
 
@@ -38,13 +38,13 @@ public sealed record RunPlan
         T? Pick<T>(Func<ScenarioFile, T?> get) => get(cli) ?? get(file);
 
         var custom = file.Scenarios ?? [];
-        var suiteText = Pick(f => f.Suite) ?? (custom.Count > 0 ? Scenarios.Suites.Custom : Scenarios.Suites.Compare);
+        var suiteText = Pick(f => f.Suite) ?? (custom.Count > 0 ? Suite.Custom : Suite.Compare);
         var suites = suiteText.ToLowerInvariant() switch
         {
-            "all" => [.. Scenarios.Suites.Names],
-            Scenarios.Suites.Custom when custom.Count == 0 => throw new ConfigurationException("Suite 'custom' needs scenarios in the --config file (\"scenarios\": [...])."),
-            var s when s == Scenarios.Suites.Custom || Scenarios.Suites.Names.Contains(s) => (IReadOnlyList<string>)[s],
-            _ => throw new ConfigurationException($"Unknown suite '{suiteText}'. Known: {string.Join(", ", Scenarios.Suites.Names)}, all, or custom (scenarios from --config)."),
+            "all" => [.. Suite.Names],
+            Suite.Custom when custom.Count == 0 => throw new ConfigurationException("Suite 'custom' needs scenarios in the --config file (\"scenarios\": [...])."),
+            var s when s == Suite.Custom || Suite.Names.Contains(s) => (IReadOnlyList<string>)[s],
+            _ => throw new ConfigurationException($"Unknown suite '{suiteText}'. Known: {string.Join(", ", Suite.Names)}, all, or custom (scenarios from --config)."),
         };
 
         var baseProfile = Profile.Named(Pick(f => f.Profile) ?? "default");

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Harness.LoadTests.Engine;
+using Harness.Load;
 
 namespace Harness.LoadTests.Cli;
 

@@ -1,0 +1,23 @@
+namespace Harness.Load;
+
+/// <summary>How the engine runs and measures, whatever the scenarios.</summary>
+public sealed record EngineSettings
+{
+    /// <summary>Length of one reporting interval (the resolution of every chart).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long requests still in flight at the end may take before they are cancelled.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>An open-model request that leaves later than this after its intended start counts as late.</summary>
+    public TimeSpan LateAfter { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Stop the whole run after this long, whatever is left (still writing what was measured).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Check thresholds at every interval and stop at the first that fails.</summary>
+    public bool AbortOnThreshold { get; init; }
+
+    /// <summary>Stop when every request of this many consecutive intervals failed to connect.</summary>
+    public int TargetGoneAfterIntervals { get; init; } = 3;
+}

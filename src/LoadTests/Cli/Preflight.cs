@@ -1,0 +1,43 @@
+using Harness.Load;
+
+namespace Harness.LoadTests.Cli;
+
+/// <summary>Checks, before any load, that the run can write its reports and that something answers at the target.</summary>
+internal static class Preflight
+{
+    /// <summary>The report folder must be writable: a run that cannot write what it measured should not start.</summary>
+    public static void CheckOutput(string output)
+    {
+        try
+        {
+            ReportWriter.EnsureWritable(output);
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new ConfigurationException($"--output: {ex.Message} (pass --output with another folder).");
+        }
+    }
+
+    /// <summary>Fails fast, saying what to start, when nothing answers at the target.</summary>
+    public static async Task CheckTargetAsync(Uri target, bool harnessStack, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) }) { Timeout = TimeSpan.FromSeconds(5) };
+        var probe = harnessStack ? new Uri(target, "/health/ready") : target;
+        try
+        {
+            using var response = await client.GetAsync(probe, cancellationToken).ConfigureAwait(false);
+            if (harnessStack && !response.IsSuccessStatusCode)
+            {
+                throw new TargetUnavailableException($"{probe} answered {(int)response.StatusCode}: the stack is up but not ready. Wait for it (docker compose ps shows health), then run again.");
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TargetUnavailableException(
+                $"Nothing answers at {target} ({ErrorKinds.Of(ex)}: {ex.Message}). Start the stack first (docker compose up -d, or dotnet run --project src/Gateway with TargetApp behind it), or run without --target to let LoadTests start its own services.");
+        }
+    }
+}
+
+/// <summary>The target is not there; the message says what to start.</summary>
+public sealed class TargetUnavailableException(string message) : Exception(message);

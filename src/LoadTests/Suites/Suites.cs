@@ -1,0 +1,145 @@
+using System.Globalization;
+using Harness.Load;
+
+namespace Harness.LoadTests.Suites;
+
+/// <summary>An aggregation mode of TargetApp and the route that serves it.</summary>
+public sealed record AggregationMode(string Name, string Route, bool Blocking, string Description);
+
+/// <summary>How big a suite runs: <c>smoke</c> for tests (seconds), <c>default</c> (minutes), <c>long</c>.</summary>
+public sealed record Profile
+{
+    public required string Name { get; init; }
+
+    public int Users { get; init; }
+
+    public int FanOut { get; init; }
+
+    public int DelayMs { get; init; }
+
+    public TimeSpan WarmUp { get; init; }
+
+    public TimeSpan Ramp { get; init; }
+
+    public TimeSpan Hold { get; init; }
+
+    public IReadOnlyList<int> Steps { get; init; } = [];
+
+    public TimeSpan StepDuration { get; init; }
+
+    public int SeedIterations { get; init; }
+
+    public int SeedDelayMs { get; init; }
+
+    public static readonly IReadOnlyList<Profile> All =
+    [
+        new()
+        {
+            Name = "smoke", Users = 8, FanOut = 4, DelayMs = 100, WarmUp = TimeSpan.FromSeconds(1), Ramp = TimeSpan.FromSeconds(1), Hold = TimeSpan.FromSeconds(4),
+            Steps = [1, 4, 16], StepDuration = TimeSpan.FromSeconds(2), SeedIterations = 1, SeedDelayMs = 100,
+        },
+        new()
+        {
+            Name = "default", Users = 50, FanOut = 10, DelayMs = 500, WarmUp = TimeSpan.FromSeconds(3), Ramp = TimeSpan.FromSeconds(10), Hold = TimeSpan.FromSeconds(20),
+            Steps = [1, 2, 4, 8, 16, 32, 64, 128], StepDuration = TimeSpan.FromSeconds(5), SeedIterations = 3, SeedDelayMs = 1000,
+        },
+        new()
+        {
+            Name = "long", Users = 100, FanOut = 10, DelayMs = 1000, WarmUp = TimeSpan.FromSeconds(5), Ramp = TimeSpan.FromSeconds(20), Hold = TimeSpan.FromSeconds(60),
+            Steps = [1, 2, 4, 8, 16, 32, 64, 128, 256], StepDuration = TimeSpan.FromSeconds(10), SeedIterations = 5, SeedDelayMs = 1000,
+        },
+    ];
+
+    public static Profile Named(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ConfigurationException($"Unknown profile '{name}'. Known: {string.Join(", ", All.Select(p => p.Name))}.");
+}
+
+/// <summary>The harness's experiments, each a list of scenarios over TargetApp's aggregation routes.</summary>
+public static class Suite
+{
+    public const string Seed = "seed";
+    public const string Compare = "compare";
+    public const string Starvation = "starvation";
+    public const string Custom = "custom";
+
+    public static readonly IReadOnlyList<string> Names = [Seed, Compare, Starvation];
+
+    public static readonly IReadOnlyList<AggregationMode> Modes =
+    [
+        new("async", "/api/aggregated/", false, "n concurrent calls, awaited together"),
+        new("sync", "/api/aggregated_sync/", true, "anti-pattern demo: n blocking calls one after another on the request's thread"),
+        new("sync_over_async", "/api/aggregated_sync_over_async/", true, "anti-pattern demo: async calls blocked on with .GetAwaiter().GetResult()"),
+        new("threadpool", "/api/aggregated_threadpool/", true, "anti-pattern demo under load: blocking calls spread over pool threads (Parallel.For)"),
+        new("offload", "/api/aggregated_offload/", true, "anti-pattern demo under load: each blocking call in Task.Run"),
+        new("dedicated", "/api/aggregated_dedicated/", true, "blocking calls on one dedicated non-pool thread per request"),
+    ];
+
+    /// <summary>Seed figures from the Django 3.1 post, 10 calls of 1 s each.</summary>
+    public static readonly IReadOnlyDictionary<string, double> SeedSeconds = new Dictionary<string, double> { ["async"] = 1.08, ["sync"] = 10.38 };
+
+    /// <summary>The suite's scenarios; <paramref name="beforeEach"/> (e.g. a restart of the services) runs before each mode.</summary>
+    public static List<ScenarioProps> Build(string suite, Profile profile, HttpTarget target, Func<CancellationToken, Task>? beforeEach)
+    {
+        string Path(AggregationMode mode, int delayMs) =>
+            string.Create(CultureInfo.InvariantCulture, $"{mode.Route}?n={profile.FanOut}&delay_ms={delayMs}");
+
+        Dictionary<string, string> Labels(AggregationMode mode, int delayMs) => new()
+        {
+            ["mode"] = mode.Name,
+            ["path"] = Path(mode, delayMs),
+            ["blocking"] = mode.Blocking ? "yes" : "no",
+            ["description"] = mode.Description,
+        };
+
+        switch (suite)
+        {
+            case Seed:
+                // Side by side, as in the post: one async and one sync aggregation, a few times each.
+                return [.. Modes.Where(m => SeedSeconds.ContainsKey(m.Name)).Select(mode => Scenario.Create("seed_" + mode.Name, target.Get(Path(mode, profile.SeedDelayMs)))
+                    .WithGroup("seed_" + mode.Name)
+                    .WithLoadSimulations(Simulation.IterationsForConstant(1, profile.SeedIterations))
+                    .WithLabels(new Dictionary<string, string>(Labels(mode, profile.SeedDelayMs))
+                    {
+                        ["seed_seconds"] = SeedSeconds[mode.Name].ToString(CultureInfo.InvariantCulture),
+                        ["seed_delay_ms"] = "1000",
+                    }))];
+
+            case Compare:
+                return [.. Modes.Select(mode => Scenario.Create(mode.Name, target.Get(Path(mode, profile.DelayMs)))
+                    .WithGroup(Compare)
+                    .WithWarmUpDuration(profile.WarmUp)
+                    .WithLoadSimulations(Simulation.RampingConstant(profile.Users, profile.Ramp), Simulation.KeepConstant(profile.Users, profile.Hold))
+                    .WithLabels(Labels(mode, profile.DelayMs)) with { BeforeRun = beforeEach })];
+
+            case Starvation:
+                return [.. Modes.Select(mode => Scenario.Create(mode.Name, target.Get(Path(mode, profile.DelayMs)))
+                    .WithGroup(Starvation)
+                    .WithWarmUpDuration(profile.WarmUp)
+                    .WithLoadSimulations([.. profile.Steps.Select(users => Simulation.KeepConstant(users, profile.StepDuration))])
+                    .WithLabels(Labels(mode, profile.DelayMs)) with { BeforeRun = beforeEach })];
+
+            default:
+                throw new ConfigurationException($"Unknown suite '{suite}'. Known: {string.Join(", ", Names)}, all (each in turn), or give scenarios in a --config file.");
+        }
+    }
+
+    /// <summary>Keeps the scenarios named in <paramref name="names"/> (comma-separated allowed); unknown names are an error that lists the known ones.</summary>
+    public static List<ScenarioProps> Select(List<ScenarioProps> scenarios, IReadOnlyList<string> names)
+    {
+        var wanted = names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (wanted.Count == 0)
+        {
+            return scenarios;
+        }
+
+        var unknown = wanted.Where(w => !scenarios.Any(s => string.Equals(s.Name, w, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ConfigurationException(
+                $"Unknown scenario{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}. This suite has: {string.Join(", ", scenarios.Select(s => s.Name))}.");
+        }
+
+        return [.. scenarios.Where(s => wanted.Contains(s.Name, StringComparer.OrdinalIgnoreCase))];
+    }
+}
