@@ -28,6 +28,12 @@ public sealed class StackConfigTests
         Assert.Contains("condition: service_healthy", resolved, StringComparison.Ordinal);
         Assert.Contains("/etc/prometheus/prometheus.yml:ro", resolved.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
 
+        // The gateway speaks HTTP/2 (h2c) to Harness's own replicas, on an endpoint of its own beside their HTTP/1.1 one.
+        Assert.Contains("Gateway__TargetsDns: http://target:8081", resolved, StringComparison.Ordinal);
+        Assert.Contains("Gateway__TargetProtocol: Http2", resolved, StringComparison.Ordinal);
+        Assert.Equal(2, resolved.Split('\n').Count(l => l.Trim() == "Kestrel__Endpoints__h2c__Protocols: Http2"));
+        Assert.Equal(2, resolved.Split('\n').Count(l => l.Trim() == "Kestrel__Endpoints__h2c__Url: http://+:8081"));
+
         // The load engine's fixed options are in its entrypoint, so `run loadtests --suite x` adds to them.
         var at = resolved.IndexOf("entrypoint:", StringComparison.Ordinal);
         Assert.True(at >= 0, "the loadtests service has no entrypoint");
