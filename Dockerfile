@@ -4,7 +4,9 @@ ARG DOTNET_VERSION=10.0
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 ARG PROJECT
-ENV DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# HarnessAspireDashboard=false: the load engine's image leaves out the embedded trace UI's package
+# (125 MB); compose runs the dashboard as a service of its own.
+ENV DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 HarnessAspireDashboard=false
 WORKDIR /src
 RUN test -n "$PROJECT" || { echo "Set --build-arg PROJECT=TargetApp|Gateway|LoadTests"; exit 1; }
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./

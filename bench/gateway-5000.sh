@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Benchmark: the slow /api/ (1 s) at 5,000 concurrent connections through the gateway to two
-# TargetApp replicas: throughput against the ideal (5,000 connections / 1 s = 5,000 req/s) and
-# p99. Targets: ≥ 95% of ideal and p99 ≤ 1.10 s. Three runs: direct to one replica (no gateway,
-# for reference), through the gateway with HTTP/1.1 to the replicas (the default), and with
-# HTTP/2 (h2c) to them. Each run opens its 5,000 connections at once, and that storm weighs on
-# its first seconds: a 30 s run costs direct alone ~4 points of the ideal, hence 60 s.
+# Benchmark: the slow /api/ (1 s) at CONNECTIONS (5,000; 10,000 is the target) concurrent
+# connections through the gateway to two TargetApp replicas: throughput against the ideal
+# (CONNECTIONS / 1 s req/s) and p99. Targets: ≥ 95% of ideal over the whole run and p99 ≤ 1.10 s in
+# the steady state. Runs: direct to one replica (no gateway, for reference), through the gateway
+# with HTTP/2 (h2c) to the replicas (what Harness's own stack uses), and with HTTP/1.1 (the default
+# for someone else's service) when the file-descriptor limit allows its one upstream connection per
+# request in flight. Each run opens its connections at once, and that storm is part of the figure:
+# the gateway's connections to the replicas are multiplexed (HTTP/2) and the services' accept
+# backlog is the kernel's maximum (Server:ListenBacklog), so a 60 s run loses little to it.
 # Usage: bench/gateway-5000.sh   (env: CONNECTIONS=5000 SECONDS_PER_RUN=60 DELAY_MS=1000
-#        GATEWAY_ENV="VAR=value ..." passed to both gateways, to try a runtime setting)
+#        RUNS="direct gateway-h2 gateway" GATEWAY_ENV="VAR=value ..." passed to both gateways)
+#        CONNECTIONS=10000 bench/gateway-5000.sh   for the 10,000-connection figures
 source "$(dirname "$0")/lib.sh"
 connections=${CONNECTIONS:-5000}
 seconds=${SECONDS_PER_RUN:-60}
 delay_ms=${DELAY_MS:-1000}
+read -ra runs <<<"${RUNS:-direct gateway-h2 gateway}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-# 5,000 client sockets plus as many to the replicas; .NET raises its own limit, wrk does not.
+# Every client socket, and with HTTP/1.1 as many to the replicas; .NET raises its own limit to the
+# hard one, wrk does not, so the script raises it for itself and everything it starts.
 ulimit -n "$(ulimit -Hn)"
+if [[ " ${runs[*]} " == *" gateway "* ]] && ((2 * connections + 1000 > $(ulimit -Hn))); then
+  echo "skipping gateway (HTTP/1.1 to the replicas): $connections client and $connections upstream sockets exceed the file-descriptor limit $(ulimit -Hn)" >&2
+  kept=(); for run in "${runs[@]}"; do [ "$run" = gateway ] || kept+=("$run"); done; runs=("${kept[@]}")
+fi
 
 build_release TargetApp Gateway
 # Each replica also listens with HTTP/2 only (h2c) on 5213/5214, for the gateway-h2 run.
 start_target_h2c target-1 5211 5213
 start_target_h2c target-2 5212 5214
-start_service gateway Gateway 5210 Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212
+# The per-route limit (Limits:MaxConcurrentRequests, 10,000) is the gateway's overload protection;
+# here every connection keeps one request in flight, and the warm-up's last requests may still be
+# finishing when the run starts, so it gets headroom above the connection count.
+limit=$((connections * 3 / 2 > 10000 ? connections * 3 / 2 : 10000))
+start_service gateway Gateway 5210 Gateway__Targets__0=http://127.0.0.1:5211 Gateway__Targets__1=http://127.0.0.1:5212 \
+  Limits__MaxConcurrentRequests=$limit
 start_service gateway-h2 Gateway 5215 Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
-  Gateway__TargetProtocol=Http2
+  Gateway__TargetProtocol=Http2 Limits__MaxConcurrentRequests=$limit
 
 ideal=$(awk -v c="$connections" -v d="$delay_ms" 'BEGIN {printf "%.0f", c / (d / 1000)}')
 # wrk counts only the answers that arrive within its run: each connection's last request, still in
@@ -45,7 +60,7 @@ share_within() {
 
 results=()
 declare -A port=([direct]=5211 [gateway]=5210 [gateway-h2]=5215)
-for name in direct gateway gateway-h2; do
+for name in "${runs[@]}"; do
   wrk -t2 -c"$connections" -d5s --timeout 10s "http://127.0.0.1:${port[$name]}$path" >/dev/null   # warm-up: connections, JIT
   wrk_run "$name" "http://127.0.0.1:${port[$name]}$path --timeout 10s" 2 "$connections" "$seconds" >"$bench_dir/line-$name" &
   run=$!
@@ -66,4 +81,6 @@ for line in "${results[@]}"; do
 done
 echo "targets: gateway ≥ 95% of ideal, p99 ≤ 1100 ms (wrk's figures, whole run)"
 echo "last column: share of the run's second half that the server itself answered within 1.10 s (≥ 99% is a p99 ≤ 1.10 s)"
-grep -h "Socket errors" "$bench_dir"/wrk-*.txt || true
+for name in "${runs[@]}"; do
+  echo "$name: $(grep -h "Socket errors" "$bench_dir/wrk-$name.txt" || echo "no socket errors (no connection refused, reset or timed out)")"
+done

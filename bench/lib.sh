@@ -16,16 +16,22 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# project_dir PROJECT: src/PROJECT for Harness's services, bench/PROJECT for the benchmarks' own (BareYarp).
+project_dir() {
+  if [ -d "src/$1" ]; then echo "src/$1"; else echo "bench/$1"; fi
+}
+
 # build_release PROJECT...
 build_release() {
   for project in "$@"; do
-    dotnet build -c Release "src/$project" -nologo -v quiet >/dev/null
+    dotnet build -c Release "$(project_dir "$project")" -nologo -v quiet >/dev/null
   done
 }
 
-# start_service NAME PROJECT PORT [VAR=VALUE...]: a Release build of src/PROJECT on 127.0.0.1:PORT.
+# start_service NAME PROJECT PORT [VAR=VALUE...]: a Release build of PROJECT on 127.0.0.1:PORT.
 # Every Gateway also gets GATEWAY_ENV ("VAR=value ..."), to try a runtime setting; the script's
-# own settings come after it and win.
+# own settings come after it and win. SERVICE_DIR=FOLDER runs the build in FOLDER instead (another
+# build of the same project, to compare two versions in one run).
 start_service() {
   local name=$1 project=$2 port=$3 extra=()
   shift 3
@@ -33,7 +39,7 @@ start_service() {
   set -- "${extra[@]}" "$@"
   # From its output folder: ASP.NET Core reads appsettings.json from the working directory, and
   # without it the default log level would write a line per request.
-  (cd "src/$project/bin/Release/net10.0" && exec env "$@" dotnet "$project.dll" --urls "http://127.0.0.1:$port") \
+  (cd "${SERVICE_DIR:-$(project_dir "$project")/bin/Release/net10.0}" && exec env "$@" dotnet "$project.dll" --urls "http://127.0.0.1:$port") \
     >"$bench_dir/$name.log" 2>&1 &
   bench_pids+=($!)
   wait_ready "http://127.0.0.1:$port/health/ready" "$name"
@@ -46,6 +52,11 @@ start_target_h2c() {
   shift 3
   start_service "$name" TargetApp "$port" "$@" Kestrel__Endpoints__http__Url="http://127.0.0.1:$port" \
     Kestrel__Endpoints__h2c__Url="http://127.0.0.1:$h2c_port" Kestrel__Endpoints__h2c__Protocols=Http2
+}
+
+# start_bare_yarp NAME PORT DESTINATION [VAR=VALUE...]: bench/BareYarp (one route, one destination) on PORT.
+start_bare_yarp() {
+  start_service "$1" BareYarp "$2" "${@:4}" ReverseProxy__Clusters__target__Destinations__only__Address="$3"
 }
 
 # wait_ready URL NAME: polls for up to 30 s.

@@ -10,6 +10,19 @@ import os
 
 DS = {"type": "prometheus", "uid": "harness-prometheus"}
 
+# The Aspire dashboard of docker compose (ASPIRE_DASHBOARD_PORT): where a mode's traces are. Its
+# trace list filters on the span attribute the TargetApp sets on every aggregation, harness.mode.
+ASPIRE = "http://localhost:18888"
+
+
+def trace_links(label):
+    """Links from a panel that shows modes to their traces: one for the panel, one per series."""
+    return (
+        [{"title": "Traces in the Aspire dashboard", "url": f"{ASPIRE}/traces", "targetBlank": True}],
+        [{"title": f"Traces of ${{__field.labels.{label}}} in the Aspire dashboard",
+          "url": f"{ASPIRE}/traces?filters=harness.mode:equals:${{__field.labels.{label}}}", "targetBlank": True}],
+    )
+
 class Board:
     def __init__(self, uid, title, description, tags):
         self.uid, self.title, self.description, self.tags = uid, title, description, tags
@@ -39,7 +52,7 @@ class Board:
     def _id(self):
         i = self.next_id; self.next_id += 1; return i
 
-    def panel(self, title, targets, unit, description, w=12, h=8, kind="timeseries", min0=True, stack=False, decimals=None, legend_calcs=("mean", "max", "lastNotNull"), thresholds=None, max_value=None):
+    def panel(self, title, targets, unit, description, w=12, h=8, kind="timeseries", min0=True, stack=False, decimals=None, legend_calcs=("mean", "max", "lastNotNull"), thresholds=None, max_value=None, traces_by=None):
         if self.x + w > 24:
             self._newline()
         defaults = {"unit": unit, "custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 8 if not stack else 40,
@@ -54,6 +67,8 @@ class Board:
             "fieldConfig": {"defaults": defaults, "overrides": []},
             "targets": [dict(datasource=DS, refId=chr(65 + i), expr=t[0], legendFormat=t[1], range=True, instant=False) for i, t in enumerate(targets)],
         }
+        if traces_by:
+            panel["links"], defaults["links"] = trace_links(traces_by)
         if kind == "timeseries":
             panel["options"] = {"legend": {"displayMode": "table", "placement": "bottom", "calcs": list(legend_calcs), "showLegend": True},
                                 "tooltip": {"mode": "multi", "sort": "desc"}}
@@ -139,15 +154,15 @@ def async_vs_sync():
 
     b.row("Each mode side by side (server side, TargetApp replicas)")
     b.panel("Requests/s by mode", [(f'sum by (mode) (rate(harness_aggregation_duration_seconds_count{{{MODE}}}{RI}))', "{{mode}}")], "reqps",
-            "Aggregations answered per second. Under the same load the async mode keeps up; the blocking ones flatten out.", w=8)
+            "Aggregations answered per second. Under the same load the async mode keeps up; the blocking ones flatten out.", w=8, traces_by="mode")
     b.panel("In flight by mode", [(f'sum by (mode) (harness_aggregation_active{{{MODE}}})', "{{mode}}")], "short",
-            "Aggregations in progress. A mode whose requests pile up here while its requests/s stays flat is stuck.", w=8)
+            "Aggregations in progress. A mode whose requests pile up here while its requests/s stays flat is stuck.", w=8, traces_by="mode")
     b.panel("Failed calls/s by mode and outcome", [(f'sum by (mode, outcome) (rate(harness_downstream_calls_total{{{MODE}, outcome!="ok"}}{RI}))', "{{mode}} {{outcome}}")], "ops",
-            "Downstream calls that timed out, failed or were cancelled (a failed call makes its aggregation a 502).", w=8)
+            "Downstream calls that timed out, failed or were cancelled (a failed call makes its aggregation a 502).", w=8, traces_by="mode")
     for q in ("0.5", "0.95", "0.99"):
         b.panel(f"Latency p{int(float(q)*100)} by mode",
                 [(f'histogram_quantile({q}, sum by (le, mode) (rate(harness_aggregation_duration_seconds_bucket{{{MODE}}}{RI})))', "{{mode}}")], "s",
-                f"The {int(float(q)*100)}th percentile of the time to answer one aggregation. Async stays near one delay; sequential modes near n delays, and more once the pool starves.", w=8)
+                f"The {int(float(q)*100)}th percentile of the time to answer one aggregation. Async stays near one delay; sequential modes near n delays, and more once the pool starves.", w=8, traces_by="mode")
     b.panel("Answers/s by mode and status", [(f'sum by (http_route, http_response_status_code) (rate(http_server_request_duration_seconds_count{{{SEL}, http_route=~"/api/aggregated.*"}}{RI}))', "{{http_route}} {{http_response_status_code}}")], "reqps",
             "Every aggregation answer by route and status: 200, 502 (a downstream call failed) or 503 (the route's concurrency limit).", w=12)
     b.panel("Downstream /api/ calls/s", [(f'sum by (job) (rate(http_server_request_duration_seconds_count{{job=~"$job", http_route="/api/"}}{RI}))', "{{job}}")], "reqps",
@@ -166,7 +181,7 @@ def async_vs_sync():
             "Throughput of the pool itself; flat while the queue grows means every thread is blocked.", w=8)
     b.panel("Threads blocked by the blocking modes", [(f'sum by (mode, reason) (harness_blocked_threads{{{SEL}}})', "{{mode}} {{reason}}"),
                                                       (f'sum(harness_dedicated_threads{{{SEL}}})', "dedicated threads alive")], "suffix: threads",
-            "Threads held right now inside a synchronous call (sync_io) or waiting on a task (sync_over_async); dedicated threads are outside the pool.", w=8)
+            "Threads held right now inside a synchronous call (sync_io) or waiting on a task (sync_over_async); dedicated threads are outside the pool.", w=8, traces_by="mode")
 
     b.row("CPU, GC and memory")
     b.panel("CPU", [(f'sum by (job, instance) (rate(dotnet_process_cpu_time_seconds_total{{{SEL}}}{RI}))', "{{job}} {{instance}}")], "suffix: cores",

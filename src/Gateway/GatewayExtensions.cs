@@ -2,7 +2,10 @@ using Gateway.Options;
 using Gateway.Proxy;
 using Gateway.Telemetry;
 using Harness.ServiceDefaults;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -35,6 +38,19 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailureHealthPolicy>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
         builder.Services.AddReverseProxy();
+
+        // YARP registers authorization (a route may name a policy), and with it registered
+        // WebApplication puts the authorization middleware in every request's path. No Harness
+        // route has a policy, so it only cost time; a route given one would fail loudly (ASP.NET
+        // Core refuses an endpoint with authorization metadata when no middleware ran).
+        builder.Services.RemoveAll<IAuthorizationHandlerProvider>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics =>
+        {
+            foreach (var instrument in GatewayTelemetry.UnreadPerRequestInstruments)
+            {
+                metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+            }
+        });
 
         builder.Services.AddHealthChecks().AddCheck<DestinationsHealthCheck>("destinations");
         return builder;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Harness.Hosting;
@@ -15,7 +14,6 @@ namespace Harness.Hosting;
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private const int OutputLinesKept = 200;
-    private const int SigTerm = 15;
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
@@ -222,7 +220,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
         if (!OperatingSystem.IsWindows())
         {
-            _ = NativeMethods.Kill(_process.Id, SigTerm);
+            _ = NativeMethods.Kill(_process.Id, NativeMethods.SigTerm);
         }
 
         using var timeout = new CancellationTokenSource(grace);
@@ -311,9 +309,4 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     [GeneratedRegex(@"Now listening on: (?<url>https?://\S+)")]
     private static partial Regex ListeningLine();
 
-    private static partial class NativeMethods
-    {
-        [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-        internal static partial int Kill(int pid, int signal);
-    }
 }

@@ -35,26 +35,28 @@ public static class ConcurrencyLimits
         {
             limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
             limiter.OnRejected = (rejected, _) => RejectAsync<TOptions>(rejected.HttpContext, section);
+        });
+
+        // The limits are read once, when the rate limiter is built, so a request costs a lookup of
+        // its route's limiter and nothing else: no request scope to reach the settings, no delegate.
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<TOptions>>((limiter, settings) =>
+        {
             foreach (var (policy, permits) in policies)
             {
-                limiter.AddPolicy(policy, context => PerRoute(context, permits));
+                var perRoute = new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = permits(settings.Value),
+                    QueueLimit = settings.Value.QueueLength,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                };
+                Func<string, ConcurrencyLimiterOptions> limiterFor = _ => perRoute;
+                limiter.AddPolicy(policy, context => RateLimitPartition.GetConcurrencyLimiter(RouteOf(context), limiterFor));
             }
         });
         return services;
     }
 
-    private static RateLimitPartition<string> PerRoute<TOptions>(HttpContext context, Func<TOptions, int> permits)
-        where TOptions : class, IConcurrencyLimitSettings
-    {
-        var limits = context.RequestServices.GetRequiredService<IOptions<TOptions>>().Value;
-        string route = context.GetEndpoint()?.DisplayName ?? context.Request.Path.Value ?? "";
-        return RateLimitPartition.GetConcurrencyLimiter(route, _ => new ConcurrencyLimiterOptions
-        {
-            PermitLimit = permits(limits),
-            QueueLimit = limits.QueueLength,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
-    }
+    private static string RouteOf(HttpContext context) => context.GetEndpoint()?.DisplayName ?? context.Request.Path.Value ?? "";
 
     private static async ValueTask RejectAsync<TOptions>(HttpContext context, string section)
         where TOptions : class, IConcurrencyLimitSettings

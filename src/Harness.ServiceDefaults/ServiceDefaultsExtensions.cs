@@ -39,6 +39,10 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<ThreadPoolMetrics>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ThreadPoolMetrics>());
         builder.Services.AddHostedService<ParentProcessWatchdog>();
+        builder.Services.AddOptions<TracingOptions>()
+            .BindConfiguration(TracingOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.Section)
             .ValidateDataAnnotations()
@@ -79,7 +83,8 @@ public static class ServiceDefaultsExtensions
                 // (300 ms by default) would only hand out stale counts.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
 
-        // The standard OTEL_* variables decide where traces, metrics and logs go. Spans are only
+        // The standard OTEL_* variables decide where traces, metrics and logs go (logs carry the
+        // trace and span ids of the request they were written in). Spans are only
         // recorded when there is somewhere to send them: recorded and dropped, they cost every
         // request its share of CPU (measured on the gateway) for nothing. W3C trace context flows
         // either way, because ASP.NET Core keeps an Activity per request for its log scopes.
@@ -87,6 +92,8 @@ public static class ServiceDefaultsExtensions
         {
             telemetry
                 .WithTracing(tracing => tracing
+                    .SetSampler(sp => new ParentBasedSampler(
+                        new TraceIdRatioBasedSampler(sp.GetRequiredService<IOptions<TracingOptions>>().Value.SampleRatio)))
                     .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
                     .AddHttpClientInstrumentation()
                     .AddSource(ownSources))

@@ -33,6 +33,7 @@ public static class TargetAppExtensions
         builder.Services.AddSingleton<PreciseDelay>();
         builder.Services.AddSingleton<FanOutReader>();
         builder.Services.AddSingleton<TargetAppTelemetry>();
+        builder.Services.AddSingleton<BlockingWarnings>();
         builder.Services.AddSingleton<DownstreamAddress>();
         builder.Services.AddSingleton<DownstreamClient>();
         builder.Services.AddSingleton<Aggregator>();

@@ -16,15 +16,23 @@ public sealed class StackConfigTests
         Assert.True(code == 0, stderr);
 
         var images = resolved.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("image:", StringComparison.Ordinal)).Select(l => l["image:".Length..].Trim()).ToList();
-        Assert.Equal(7, images.Count);
+        Assert.Equal(8, images.Count);
         Assert.All(images, image => Assert.Matches(@"^[\w./-]+:[\w.-]+$", image));
         Assert.DoesNotContain(images, image => image.EndsWith(":latest", StringComparison.Ordinal));
         Assert.Contains("prom/prometheus:v3.5.0", images);
+        Assert.Contains("mcr.microsoft.com/dotnet/aspire-dashboard:13.6.5", images);
 
-        // Every long-running service has a healthcheck, and the gateway waits for healthy replicas.
+        // Every long-running service but the Aspire dashboard (its image has nothing to run one with)
+        // has a healthcheck, and the gateway waits for healthy replicas.
         Assert.Equal(6, resolved.Split('\n').Count(l => l.Trim() == "healthcheck:"));
         Assert.Contains("condition: service_healthy", resolved, StringComparison.Ordinal);
         Assert.Contains("/etc/prometheus/prometheus.yml:ro", resolved.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        // The gateway speaks HTTP/2 (h2c) to Harness's own replicas, on an endpoint of its own beside their HTTP/1.1 one.
+        Assert.Contains("Gateway__TargetsDns: http://target:8081", resolved, StringComparison.Ordinal);
+        Assert.Contains("Gateway__TargetProtocol: Http2", resolved, StringComparison.Ordinal);
+        Assert.Equal(2, resolved.Split('\n').Count(l => l.Trim() == "Kestrel__Endpoints__h2c__Protocols: Http2"));
+        Assert.Equal(2, resolved.Split('\n').Count(l => l.Trim() == "Kestrel__Endpoints__h2c__Url: http://+:8081"));
 
         // The load engine's fixed options are in its entrypoint, so `run loadtests --suite x` adds to them.
         var at = resolved.IndexOf("entrypoint:", StringComparison.Ordinal);

@@ -16,6 +16,7 @@ public sealed class StartupTests
     [InlineData("Downstream__BaseUrl", "not a url", "Downstream:BaseUrl")]
     [InlineData("Downstream__Timeout", "-00:00:01", "Downstream:Timeout")]
     [InlineData("ThreadPool__MinThreads", "-4", "ThreadPool:MinThreads")]
+    [InlineData("Tracing__SampleRatio", "1.5", "Tracing:SampleRatio")]
     public async Task BadSetting_StopsStartUp_WithAMessageNamingIt(string variable, string value, string setting)
     {
         var failure = await Assert.ThrowsAsync<ServiceStartException>(() =>

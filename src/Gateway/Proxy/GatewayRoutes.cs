@@ -28,9 +28,9 @@ public static class GatewayRoutes
     ];
 
     /// <summary>The route id of a proxied path (paths are forwarded unchanged).</summary>
-    public static string IdOf(string path)
+    public static string IdOf(ReadOnlySpan<char> path)
     {
-        var trimmed = path.AsSpan().TrimEnd('/');
+        var trimmed = path.TrimEnd('/');
         foreach (var (id, routePath) in Known)
         {
             if (trimmed.Equals(routePath.AsSpan().TrimEnd('/'), StringComparison.OrdinalIgnoreCase))

@@ -36,7 +36,7 @@ public sealed class RetryUnreachedMiddleware(RequestDelegate next, IOptions<Gate
                 return;
             }
 
-            telemetry.Retried(proxy.Route.Config.RouteId, refused.Model.Config.Address);
+            telemetry.Retried(proxy.Route.Config.RouteId, refused.DestinationId);
 
             // Forget the failed attempt: its 502, its error, the destination it picked.
             context.Response.Clear();

@@ -13,14 +13,38 @@ public sealed class DestinationTimingHandler(HttpMessageHandler inner, GatewayTe
     {
         long started = Stopwatch.GetTimestamp();
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var uri = request.RequestUri!;
 
-        // Active health probes come through here too; only proxied /api/ traffic is the targets' share.
-        if (uri.AbsolutePath.StartsWith("/api", StringComparison.Ordinal))
+        // Active health probes come through here too; only proxied /api/ traffic is the targets' share
+        // (routed as ASP.NET Core routes: whatever the case).
+        if (ProxiedParts(request.RequestUri!.OriginalString, out var authority, out var path) && path.StartsWith("/api", StringComparison.OrdinalIgnoreCase))
         {
-            telemetry.WaitedOnDestination(GatewayRoutes.IdOf(uri.AbsolutePath), uri.Authority, Stopwatch.GetElapsedTime(started));
+            telemetry.WaitedOnDestination(GatewayRoutes.IdOf(path), telemetry.DestinationLabel(authority), Stopwatch.GetElapsedTime(started));
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// The host:port and the path of an absolute URL, read from the string YARP built it from (the
+    /// destination's address, then the path and query): <see cref="Uri.Authority"/> and
+    /// <see cref="Uri.AbsolutePath"/> would each make a new string per request.
+    /// </summary>
+    public static bool ProxiedParts(string url, out ReadOnlySpan<char> authority, out ReadOnlySpan<char> path)
+    {
+        var rest = url.AsSpan();
+        int scheme = rest.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            authority = path = default;
+            return false;
+        }
+
+        rest = rest[(scheme + 3)..];
+        int pathStart = rest.IndexOf('/');
+        authority = pathStart < 0 ? rest : rest[..pathStart];
+        path = pathStart < 0 ? "/" : rest[pathStart..];
+        int query = path.IndexOfAny('?', '#');
+        path = query < 0 ? path : path[..query];
+        return true;
     }
 }

@@ -10,7 +10,9 @@ public sealed class ForwardingMetricsMiddleware(RequestDelegate next, GatewayTel
         await next(context).ConfigureAwait(false);
 
         var proxy = context.GetReverseProxyFeature();
-        string destination = proxy.ProxiedDestination is { } chosen ? GatewayTelemetry.Authority(chosen.Model.Config.Address) : "none";
+
+        // A destination's id is its host:port (GatewayRoutes.Cluster), the label itself: no parsing per request.
+        string destination = proxy.ProxiedDestination?.DestinationId ?? "none";
         var error = context.Features.Get<IForwarderErrorFeature>()?.Error;
         telemetry.Forwarded(proxy.Route.Config.RouteId, destination, GatewayTelemetry.Outcome(context.Response.StatusCode, error));
     }

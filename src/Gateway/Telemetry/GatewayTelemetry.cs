@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Harness.ServiceDefaults;
 using Yarp.ReverseProxy;
@@ -14,10 +15,29 @@ public sealed class GatewayTelemetry : IDisposable
 {
     public const string Name = "Harness.Gateway";
 
+    /// <summary>
+    /// Instruments that ASP.NET Core and HttpClient record on every proxied request (some several
+    /// times) and that no dashboard, test or report reads from the gateway: dropped, so they are not
+    /// even enabled. Together with the authorization middleware they were most of what the gateway
+    /// spent per request beyond bare YARP (perf, bench/gateway-vs-nginx.sh). Everything the
+    /// dashboards query stays: http.server.*, http.client.request.duration and open_connections,
+    /// kestrel.*, aspnetcore.rate_limiting.requests and active_request_leases.
+    /// </summary>
+    public static IReadOnlyList<string> UnreadPerRequestInstruments { get; } =
+    [
+        "aspnetcore.rate_limiting.request_lease.duration",
+        "aspnetcore.routing.match_attempts",
+        "aspnetcore.memory_pool.*",
+        "http.client.active_requests",
+        "http.client.request.time_in_queue",
+    ];
+
     private readonly Meter _meter;
     private readonly Counter<long> _forwarded;
     private readonly Histogram<double> _destinationDuration;
     private readonly Counter<long> _retries;
+    private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _destinationLabels =
+        new ConcurrentDictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -49,17 +69,29 @@ public sealed class GatewayTelemetry : IDisposable
     public void WaitedOnDestination(string route, string destination, TimeSpan waited) =>
         _destinationDuration.Record(waited.TotalSeconds, new("route", route), new("destination", destination));
 
+    /// <summary>A GET sent again elsewhere; <paramref name="refusedDestination"/> is the refusing destination's id (its host:port, as in every label).</summary>
     public void Retried(string route, string refusedDestination) =>
-        _retries.Add(1, new("route", route), new("destination", Authority(refusedDestination)));
+        _retries.Add(1, new("route", route), new("destination", refusedDestination));
 
-    /// <summary>The label value for a destination: its host:port.</summary>
-    public static string Authority(string address) =>
-        Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri.Authority : address;
+    /// <summary>
+    /// The label for the destination at <paramref name="authority"/> (its host:port): the same string
+    /// every time, made once per destination rather than once per request.
+    /// </summary>
+    public string DestinationLabel(ReadOnlySpan<char> authority) =>
+        _destinationLabels.TryGetValue(authority, out var label) ? label : _destinationLabels.Dictionary.GetOrAdd(authority.ToString(), static key => key);
 
     /// <summary>2xx, 3xx, 4xx or 5xx for an answer; YARP's error kind in snake case when forwarding failed.</summary>
     public static string Outcome(int statusCode, ForwarderError? error) => error switch
     {
-        null or ForwarderError.None => (statusCode / 100) + "xx",
+        null or ForwarderError.None => (statusCode / 100) switch
+        {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            5 => "5xx",
+            _ => (statusCode / 100) + "xx",
+        },
         ForwarderError.Request => "request_failed",
         ForwarderError.RequestTimedOut => "request_timed_out",
         ForwarderError.RequestCanceled => "client_canceled",

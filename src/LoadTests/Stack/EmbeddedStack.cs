@@ -5,10 +5,15 @@ namespace Harness.LoadTests.Stack;
 /// <summary>
 /// The harness's own topology on loopback, as child processes: a downstream TargetApp (the slow
 /// <c>/api/</c>), two TargetApp replicas calling it, and the Gateway in front of them. Each has
-/// its own thread pool, so a starving mode starves its server, not the load generator.
+/// its own thread pool, so a starving mode starves its server, not the load generator. The
+/// replicas are Harness's own, so the gateway speaks HTTP/2 to them (an h2c endpoint beside their
+/// HTTP/1.1 one): a few multiplexed connections instead of one per request in flight.
 /// </summary>
 public sealed class EmbeddedStack : IAsyncDisposable
 {
+    private const string HttpEndpoint = "Kestrel__Endpoints__http__";
+    private const string H2cEndpoint = "Kestrel__Endpoints__h2c__";
+
     private readonly string _logDirectory;
     private readonly Action<string> _progress;
     private readonly List<ServiceProcess> _services = [];
@@ -16,6 +21,7 @@ public sealed class EmbeddedStack : IAsyncDisposable
     // Restarted services come back on the same ports, so the gateway's targets and the load
     // engine's connections stay valid.
     private readonly Dictionary<string, Uri> _addresses = [];
+    private readonly Dictionary<string, Uri> _h2cAddresses = [];
     private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Settings)> _specs = [];
 
     private EmbeddedStack(string logDirectory, Action<string> progress)
@@ -68,19 +74,23 @@ public sealed class EmbeddedStack : IAsyncDisposable
         var targetApp = ServiceBinary.Locate("TargetApp");
         var gatewayApp = ServiceBinary.Locate("Gateway");
         var downstream = await StartAsync("downstream", targetApp, [], cancellationToken).ConfigureAwait(false);
-        var targetSettings = new Dictionary<string, string> { ["Downstream__BaseUrl"] = downstream.BaseAddress.ToString() };
+        var targetSettings = new Dictionary<string, string>
+        {
+            ["Downstream__BaseUrl"] = downstream.BaseAddress.ToString(),
+            [H2cEndpoint + "Protocols"] = "Http2",
+        };
         var targets = await Task.WhenAll(
             StartAsync("target-1", targetApp, targetSettings, cancellationToken),
             StartAsync("target-2", targetApp, targetSettings, cancellationToken)).ConfigureAwait(false);
-        var gatewaySettings = new Dictionary<string, string>();
+        var gatewaySettings = new Dictionary<string, string> { ["Gateway__TargetProtocol"] = "Http2" };
         for (int i = 0; i < targets.Length; i++)
         {
-            gatewaySettings[$"Gateway__Targets__{i}"] = targets[i].BaseAddress.ToString();
+            gatewaySettings[$"Gateway__Targets__{i}"] = _h2cAddresses[targets[i].Name].ToString();
         }
 
         var gateway = await StartAsync("gateway", gatewayApp, gatewaySettings, cancellationToken).ConfigureAwait(false);
         GatewayAddress = gateway.BaseAddress;
-        _progress($"services ready: gateway {gateway.BaseAddress} → {string.Join(", ", targets.Select(t => t.BaseAddress))} → downstream {downstream.BaseAddress}");
+        _progress($"services ready: gateway {gateway.BaseAddress} → (HTTP/2) {string.Join(", ", targets.Select(t => _h2cAddresses[t.Name]))} → downstream {downstream.BaseAddress}");
     }
 
     /// <summary>Ends one service at once (SIGKILL), as a crash would; <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
@@ -108,20 +118,37 @@ public sealed class EmbeddedStack : IAsyncDisposable
     private async Task<ServiceProcess> StartAsync(string name, string assembly, Dictionary<string, string> settings, CancellationToken cancellationToken)
     {
         _specs[name] = (assembly, settings);
+        string urls = _addresses.TryGetValue(name, out var previous) ? $"http://{previous.Authority}" : "http://127.0.0.1:0";
+        var environment = new Dictionary<string, string>(settings);
+        bool h2c = settings.ContainsKey(H2cEndpoint + "Protocols");
+        if (h2c)
+        {
+            // Endpoints in configuration replace --urls, so the HTTP/1.1 one is named there too.
+            environment[HttpEndpoint + "Url"] = urls;
+            environment[H2cEndpoint + "Url"] = _h2cAddresses.TryGetValue(name, out var previousH2c) ? $"http://{previousH2c.Authority}" : "http://127.0.0.1:0";
+        }
+
         var service = await ServiceProcess.StartAsync(
             new ServiceProcessOptions
             {
                 Name = name,
                 AssemblyPath = assembly,
-                Environment = settings,
+                Environment = environment,
                 LogFile = Path.Combine(_logDirectory, name + ".log"),
-                Urls = _addresses.TryGetValue(name, out var previous) ? $"http://{previous.Authority}" : "http://127.0.0.1:0",
+                Urls = urls,
             },
             cancellationToken).ConfigureAwait(false);
         lock (_services)
         {
             _services.Add(service);
             _addresses[name] = service.BaseAddress;
+            if (h2c)
+            {
+                // The HTTP/1.1 endpoint answered the readiness probe; the other speaks only HTTP/2. Kestrel
+                // binds configured endpoints in name order, h2c before http, so its address is known by now.
+                _h2cAddresses[name] = service.Addresses.FirstOrDefault(address => address != service.BaseAddress)
+                    ?? throw new ServiceStartException($"{name} reported no HTTP/2 endpoint; see {Path.Combine(_logDirectory, name + ".log")}.");
+            }
         }
 
         return service;

@@ -27,6 +27,21 @@ public static class AggregationModes
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 
+    /// <summary>
+    /// What a blocking mode holds while it waits, in the words of the warning it logs; null for
+    /// the async mode, which holds no thread.
+    /// </summary>
+    public static string? Blocks(this AggregationMode mode) => mode switch
+    {
+        AggregationMode.Async => null,
+        AggregationMode.Sync => "the request's pool thread, in synchronous I/O, for every call in turn (n × delay)",
+        AggregationMode.SyncOverAsync => "the request's pool thread on async calls whose continuations need pool threads too (sync-over-async)",
+        AggregationMode.ThreadPool => "the request's pool thread and one more pool thread per call in flight",
+        AggregationMode.Offload => "one pool thread per call in flight (blocking calls inside Task.Run)",
+        AggregationMode.Dedicated => "a whole OS thread per request, off the pool, for every call in turn (n × delay)",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
     /// <summary>The route under <c>/api/</c>; the first two are the seed's own URLs.</summary>
     public static string Route(this AggregationMode mode) => mode switch
     {

@@ -14,7 +14,12 @@ public static class AggregationApi
 {
     /// <summary>What every aggregation handler is given.</summary>
     public readonly record struct AggregationRequest(
-        HttpRequest Http, Aggregator Aggregator, FanOutReader Reader, TargetAppTelemetry Telemetry, CancellationToken CancellationToken);
+        HttpRequest Http,
+        Aggregator Aggregator,
+        FanOutReader Reader,
+        TargetAppTelemetry Telemetry,
+        BlockingWarnings Warnings,
+        CancellationToken CancellationToken);
 
     public static RouteGroupBuilder MapAggregationApi(this IEndpointRouteBuilder app)
     {
@@ -78,6 +83,7 @@ public static class AggregationApi
         }
 
         using var scope = request.Telemetry.StartAggregation(mode, fanOut.FanOut, fanOut.DelayMs);
+        request.Warnings.Blocking(mode);
         var result = await fetch(fanOut, request.CancellationToken).ConfigureAwait(false);
         scope.Completed(result.Failed);
         return Reply(mode, result);
@@ -92,6 +98,7 @@ public static class AggregationApi
         }
 
         using var scope = request.Telemetry.StartAggregation(mode, fanOut.FanOut, fanOut.DelayMs);
+        request.Warnings.Blocking(mode);
         var result = fetch(fanOut, request.CancellationToken);
         scope.Completed(result.Failed);
         return Reply(mode, result);
