@@ -126,9 +126,9 @@ def loadgen_row(b):
     b.row("The load generator's view (client side)")
     b.panel("Client-side requests/s (ok)", [(f'sum by (scenario) (harness_load_throughput_per_second{{{LG}}})', "{{scenario}}")], "reqps",
             "Requests answered OK per second as the load engine saw them, per scenario (mode).", w=8)
-    b.panel("Client-side latency p50 / p99", [(f'max by (scenario) (harness_load_latency_seconds{{{LG}, quantile="0.5"}})', "{{scenario}} p50"),
-                                              (f'max by (scenario) (harness_load_latency_seconds{{{LG}, quantile="0.99"}})', "{{scenario}} p99")], "s",
-            "Latency over the engine's last interval; in the open model it counts from each request's intended start, so a stalled server shows here in full.", w=8)
+    b.panel("Client-side latency p50 / p99", [(f'histogram_quantile(0.5, sum by (le, scenario) (rate(harness_load_latency_seconds_bucket{{{LG}}}{RI})))', "{{scenario}} p50"),
+                                              (f'histogram_quantile(0.99, sum by (le, scenario) (rate(harness_load_latency_seconds_bucket{{{LG}}}{RI})))', "{{scenario}} p99")], "s",
+            "Latency of ok requests from the engine's histogram, summed over every generator (buckets add up across a distributed run); in the open model it counts from each request's intended start, so a stalled server shows here in full.", w=8)
     b.panel("Load and requests in flight", [(f'sum by (scenario) (harness_load_users{{{LG}}})', "{{scenario}} load"),
                                             (f'sum by (scenario) (harness_load_in_flight{{{LG}}})', "{{scenario}} in flight")], "short",
             "Users (closed model) or requests/s asked for (open model), and requests sent but not yet answered.", w=8)

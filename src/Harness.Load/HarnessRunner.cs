@@ -6,6 +6,10 @@ namespace Harness.Load;
 public static class HarnessRunner
 {
     public static RunnerContext RegisterScenarios(params ScenarioProps[] scenarios) => new([.. scenarios]);
+
+    /// <summary>The run id generators agree on without being told: their common start time, <c>20261202-180000</c>.</summary>
+    public static string? DefaultRunId(DateTimeOffset? startAt) =>
+        startAt?.UtcDateTime.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The files a run's report folder gets.</summary>
@@ -66,6 +70,15 @@ public sealed record RunnerContext
     /// <summary>The reporting interval: the resolution of every chart and of the per-interval figures (default 1 s).</summary>
     public RunnerContext WithInterval(TimeSpan interval) => this with { Settings = Settings with { Interval = interval } };
 
+    /// <summary>Runs the <paramref name="index"/>-th of <paramref name="count"/> equal shares of every scenario's load (1 ≤ index ≤ count), as one of N generators.</summary>
+    public RunnerContext WithSegment(int index, int count) => this with { Settings = Settings with { Segment = Segment.Of(index, count, "WithSegment") } };
+
+    /// <summary>Starts the load at <paramref name="at"/> (UTC), so generators given the same time start together; the run id defaults to one made from it.</summary>
+    public RunnerContext WithStartAt(DateTimeOffset at) => this with { Settings = Settings with { StartAt = at } };
+
+    /// <summary>The id shared by every segment of one distributed run; <c>merge</c> refuses results of different runs.</summary>
+    public RunnerContext WithRunId(string runId) => this with { Settings = Settings with { RunId = runId } };
+
     public RunnerContext WithEngineSettings(EngineSettings settings) => this with { Settings = settings };
 
     /// <summary>Samples these Prometheus endpoints (e.g. <c>http://127.0.0.1:5080/metrics</c>) every interval.</summary>
@@ -95,8 +108,9 @@ public sealed record RunnerContext
             ReportWriter.EnsureWritable(ReportFolder);
         }
 
+        var settings = Settings with { RunId = Settings.RunId ?? HarnessRunner.DefaultRunId(Settings.StartAt) };
         using var sampler = ServerMetrics is null ? null : new ServerSampler(ServerMetrics, TimeSpan.FromSeconds(Math.Min(2, Settings.Interval.TotalSeconds * 0.9)));
-        var runner = new LoadRunner(Settings, Thresholds, sampler, Observer ?? NoObserver.Instance, LoggerFactory);
+        var runner = new LoadRunner(settings, Thresholds, sampler, Observer ?? NoObserver.Instance, LoggerFactory);
         var result = await runner.RunAsync(Scenarios, TestName, cancellationToken).ConfigureAwait(false);
         result.Fingerprint = Fingerprint.OfThisProcess();
         result.Settings = new Dictionary<string, string>
@@ -133,6 +147,11 @@ public sealed record RunnerContext
         if (Scenarios.Select(s => s.Problem()).FirstOrDefault(p => p is not null) is { } problem)
         {
             throw new ConfigurationException(problem);
+        }
+
+        if (Settings.StartAt is { } startAt && startAt <= DateTimeOffset.UtcNow)
+        {
+            throw new ConfigurationException($"The start time {startAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} has passed (it is {DateTimeOffset.UtcNow.UtcDateTime:HH:mm:ss.fffZ} now): give every generator a time far enough ahead for all of them to be ready.");
         }
 
         if (Settings.Interval < TimeSpan.FromMilliseconds(100))

@@ -84,6 +84,36 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ASegmentFromTheScenarioFile_WithAStartTime_WaitsForIt_AndItsResultsSaySegmentAndRun()
+    {
+        var startAt = DateTimeOffset.UtcNow.AddSeconds(2).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        var config = Config("""{ "segment": "2/3", "scenarios": [ { "name": "local", "path": "/ok", "load": [ { "simulation": "iterations-for-inject", "rate": 100, "iterations": 30 } ] } ] }""");
+
+        var code = await RunAsync(["--config", config, "--target", _server.BaseAddress.ToString(), "--start-at", startAt, "--run-id", "nightly-7"]);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains($"segment 2/3 of run nightly-7: waiting until {startAt}", Printed, StringComparison.Ordinal);
+        var result = OnlyResult();
+        Assert.Equal(new Segment(2, 3), result.Segment);
+        Assert.Equal("nightly-7", result.RunId);
+        Assert.Equal(10, result.Scenarios.Single().Stats.Ok);
+        Assert.True(result.StartedAt >= DateTimeOffset.Parse(startAt, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("--start-at", "2020-01-01T00:00:00Z", "has passed")]
+    [InlineData("--start-at", "tomorrow", "not an ISO 8601 time")]
+    [InlineData("--segment", "4/3", "not a segment")]
+    public async Task ABadSegmentOrAStartTimeInThePast_ExitsTwo_BeforeAnyLoad(string option, string value, string message)
+    {
+        var code = await RunAsync(["--config", OneScenario("""{ "simulation": "inject", "rate": 50, "during": "1s" }"""), "--target", _server.BaseAddress.ToString(), option, value]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains(message, Printed, StringComparison.Ordinal);
+        Assert.Equal(0, _server.Count);
+    }
+
+    [Fact]
     public async Task AbortOnThreshold_StopsTheRunEarly_AndStillWritesIt()
     {
         var started = DateTimeOffset.UtcNow;

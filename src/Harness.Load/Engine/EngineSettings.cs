@@ -20,4 +20,13 @@ public sealed record EngineSettings
 
     /// <summary>Stop when every request of this many consecutive intervals failed to connect.</summary>
     public int TargetGoneAfterIntervals { get; init; } = 3;
+
+    /// <summary>The share of every scenario's load this generator runs (<c>--segment I/N</c>); the whole by default.</summary>
+    public Segment Segment { get; init; } = Segment.Whole;
+
+    /// <summary>Start the load at this UTC time, not at once: N generators given the same time start together.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
+    /// <summary>Names the run the segments belong to, so <c>merge</c> can tell runs apart; null for an undivided run.</summary>
+    public string? RunId { get; init; }
 }

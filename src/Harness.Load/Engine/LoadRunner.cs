@@ -34,8 +34,15 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             _intervals[runner] = [];
         }
 
+        if (settings.StartAt is { } startAt)
+        {
+            await WaitUntilAsync(startAt, cancellationToken).ConfigureAwait(false);
+        }
+
         var runStart = Stopwatch.GetTimestamp();
         result.StartedAt = DateTimeOffset.UtcNow;
+        result.Segment = settings.Segment.IsWhole ? null : settings.Segment;
+        result.RunId = settings.RunId;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var hardStop = new CancellationTokenSource();
         using var interrupted = cancellationToken.Register(() =>
@@ -96,6 +103,23 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         }
 
         return result;
+    }
+
+    /// <summary>Waits for a wall-clock time to a millisecond or so, so generators on several machines start together.</summary>
+    private static async Task WaitUntilAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var left = at - DateTimeOffset.UtcNow;
+        if (left > TimeSpan.FromMilliseconds(30))
+        {
+            await Task.Delay(left - TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Timers step with the kernel's tick; the last few milliseconds are waited out in short sleeps.
+        while (DateTimeOffset.UtcNow < at)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.Sleep(1);
+        }
     }
 
     private async Task RunGroupAsync(List<ScenarioRunner> group, CancellationToken stop, CancellationToken hardStop)
@@ -270,18 +294,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         };
     }
 
-    private List<ThresholdResult> Evaluate(List<ScenarioResult> scenarios) =>
-        [.. from threshold in thresholds
-            from scenario in scenarios
-            where threshold.AppliesTo(scenario.Name)
-            let actual = threshold.Read(scenario.Stats)
-            select new ThresholdResult
-            {
-                Scenario = scenario.Name,
-                Expression = threshold.Expression,
-                Actual = Math.Round(actual, 4),
-                Passed = threshold.Holds(actual),
-            }];
+    private List<ThresholdResult> Evaluate(List<ScenarioResult> scenarios) => RunMerge.Evaluate(thresholds, scenarios);
 
     /// <summary>Percentiles from 0 to 99.999 and the maximum: the latency distribution on a log scale.</summary>
     internal static List<PercentilePoint> Spectrum(HdrHistogram.HistogramBase histogram)

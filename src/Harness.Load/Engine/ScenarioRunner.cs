@@ -38,6 +38,8 @@ internal sealed class ScenarioRunner
 
     public ScenarioProps Scenario => _scenario;
 
+    private Segment Share => _settings.Segment;
+
     public StatsRecorder Stats { get; }
 
     public bool Finished => _finished;
@@ -114,7 +116,7 @@ internal sealed class ScenarioRunner
             if (phase.IsOpen)
             {
                 SetCopies(0, hardStop);
-                Stats.LoadLevel = phase.RateAt(TimeSpan.Zero, previousLevel);
+                Stats.LoadLevel = phase.RateAt(TimeSpan.Zero, previousLevel) / Share.Count;
                 await RunOpenPhaseAsync(phase, previousLevel, stop, hardStop).ConfigureAwait(false);
             }
             else
@@ -132,9 +134,10 @@ internal sealed class ScenarioRunner
     {
         if (phase is LoadSimulation.IterationsForConstant bounded)
         {
-            Interlocked.Exchange(ref _iterationsLeft, bounded.Iterations);
-            Stats.LoadLevel = bounded.Copies;
-            SetCopies(bounded.Copies, hardStop);
+            var copies = Share.Users(bounded.Copies);
+            Interlocked.Exchange(ref _iterationsLeft, Share.Iterations(bounded.Iterations, bounded.Copies));
+            Stats.LoadLevel = copies;
+            SetCopies(copies, hardStop);
             Task[] running;
             lock (_workersLock)
             {
@@ -163,7 +166,7 @@ internal sealed class ScenarioRunner
                 break;
             }
 
-            var copies = phase.CopiesAt(elapsed, previousCopies);
+            var copies = Share.Users(phase.CopiesAt(elapsed, previousCopies));
             Stats.LoadLevel = copies;
             SetCopies(copies, hardStop);
 
@@ -240,7 +243,8 @@ internal sealed class ScenarioRunner
     {
         var arrivals = new ArrivalPlan(phase, previousRate);
         var phaseStart = Stopwatch.GetTimestamp();
-        for (long k = 1; !stop.IsCancellationRequested; k++)
+        // A segment takes every N-th arrival of the one-generator schedule, at that arrival's time.
+        for (long k = Share.FirstArrival; !stop.IsCancellationRequested; k += Share.Count)
         {
             if (arrivals.Offset(k) is not { } offset)
             {
@@ -257,7 +261,7 @@ internal sealed class ScenarioRunner
                 }
             }
 
-            Stats.LoadLevel = phase.RateAt(TimeSpan.FromSeconds(offset), previousRate);
+            Stats.LoadLevel = phase.RateAt(TimeSpan.FromSeconds(offset), previousRate) / Share.Count;
             if (Stats.InFlight >= _scenario.MaxInFlight)
             {
                 Stats.RecordDropped();

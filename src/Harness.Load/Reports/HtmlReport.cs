@@ -76,6 +76,20 @@ public static class HtmlReport
         }
 
         html.Append("</tbody></table>");
+        if (run.Generators.Count > 0)
+        {
+            // A merged run: how the load was shared, so an overloaded generator stands out.
+            var total = Math.Max(1, run.Generators.Sum(g => g.Count));
+            html.Append(c, $"<h3>Generators ({run.Generators.Count}, run {E(run.RunId ?? "")})</h3><table class=\"generators\"><thead><tr><th>segment</th><th>machine</th><th>started</th><th>requests</th><th>share</th><th>peak CPU</th><th>warnings</th></tr></thead><tbody>");
+            foreach (var g in run.Generators)
+            {
+                var peakCpu = g.Samples.Count == 0 ? "–" : (g.Samples.Max(s => s.Cpu) * 100).ToString("0", c) + "%";
+                html.Append(c, $"<tr><th>{E(g.Segment.ToString())}</th><td>{E(g.Machine)}</td><td>+{(g.StartedAt - run.StartedAt).TotalMilliseconds:0} ms</td><td>{g.Count}</td><td>{100.0 * g.Count / total:0.0}%</td><td>{peakCpu}</td><td>{g.Warnings.Count}</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
         if (analysis.Knees.Count > 0)
         {
             html.Append("<p>Knees: ");

@@ -10,6 +10,15 @@ public sealed class RunResult
 
     public string Suite { get; set; } = "";
 
+    /// <summary>The run this result is a part of (<c>--run-id</c>): segments with the same id merge into one run.</summary>
+    public string? RunId { get; set; }
+
+    /// <summary>Which share of the load this generator ran (<c>--segment I/N</c>); null for the whole load or a merged run.</summary>
+    public Segment? Segment { get; set; }
+
+    /// <summary>A merged run's generators, one per segment, with their share and their own health samples.</summary>
+    public List<GeneratorSeries> Generators { get; set; } = [];
+
     public DateTimeOffset StartedAt { get; set; }
 
     public DateTimeOffset FinishedAt { get; set; }
@@ -432,6 +441,22 @@ public sealed class GeneratorSample
     public long PoolQueue { get; set; }
 
     public double WorkingSetBytes { get; set; }
+}
+
+/// <summary>One generator of a merged run: its segment, its share of the requests, and its own samples.</summary>
+public sealed class GeneratorSeries
+{
+    public Segment Segment { get; set; } = Segment.Whole;
+
+    public string Machine { get; set; } = "";
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public long Count { get; set; }
+
+    public List<GeneratorSample> Samples { get; set; } = [];
+
+    public List<string> Warnings { get; set; } = [];
 }
 
 public sealed class ThresholdResult

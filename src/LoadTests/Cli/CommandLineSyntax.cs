@@ -31,6 +31,9 @@ internal sealed class CommandLineSyntax
         NoRestart = new Option<bool>("--no-restart") { Description = "Embedded run: keep the same services for every mode instead of fresh processes per mode." };
         MetricsPort = new Option<int?>("--metrics-port") { Description = "Expose the engine's own metrics for Prometheus on this port (/metrics)." };
         MetricsHost = new Option<string?>("--metrics-host") { Description = "Address for --metrics-port (default 127.0.0.1; 0.0.0.0 in containers)." };
+        Segment = new Option<string?>("--segment") { Description = "Run the I-th of N equal shares of the load (e.g. 2/3), as one of N generators; merge their folders afterwards with 'merge'." };
+        StartAt = new Option<string?>("--start-at") { Description = "Start the load at this UTC time (ISO 8601, e.g. 2026-12-02T18:00:00Z), so N generators start together; a time past is an error." };
+        RunId = new Option<string?>("--run-id") { Description = "The id the segments of one distributed run share (default: made from --start-at)." };
         Plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live table (automatic when output is redirected)." };
 
         Root = new RootCommand(
@@ -38,7 +41,7 @@ internal sealed class CommandLineSyntax
             "and writes reports/<time>-compare/ (index.html, summary.md, stats.csv, results.json). " +
             "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted. " +
             $"Manual (in the repository): {DocsPages.Engine}; suites and profiles: {DocsPages.Suites}; scenario files and thresholds: {DocsPages.ScenarioFiles}; what each report shows: {DocsPages.Reports}.");
-        foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Users, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, MetricsPort, MetricsHost, Plain])
+        foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Users, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, MetricsPort, MetricsHost, Segment, StartAt, RunId, Plain])
         {
             Root.Options.Add(option);
         }
@@ -57,6 +60,16 @@ internal sealed class CommandLineSyntax
         Render.Arguments.Add(RunFolder);
         Root.Subcommands.Add(Render);
         Render.SetAction(_ => ExitCodes.Ok);
+
+        MergeFolders = new Argument<string[]>("segments") { Description = "The segments' report folders (or their results.json), one per segment.", Arity = ArgumentArity.OneOrMore };
+        MergeOutput = new Option<string?>("--output", "-o") { Description = "Where to write the merged run (default: reports/<time>-<suite>)." };
+        MergeThreshold = new Option<string[]>("--threshold") { Description = "Pass/fail condition on the merged run, besides the segments' own (repeatable). Any failure exits with 1." };
+        Merge = new Command("merge", $"Merge the segments of a distributed run (--segment I/N) into one run: counts summed, HDR histograms added, thresholds checked on the whole. Exit code 1 when a threshold fails, 2 when the folders are not one run's segments. {DocsPages.Distributed}.");
+        Merge.Arguments.Add(MergeFolders);
+        Merge.Options.Add(MergeOutput);
+        Merge.Options.Add(MergeThreshold);
+        Root.Subcommands.Add(Merge);
+        Merge.SetAction(_ => ExitCodes.Ok);
 
         // The commands are executed by LoadTestsApp after parsing; actions only mark them as runnable.
         Root.SetAction(_ => ExitCodes.Ok);
@@ -111,7 +124,21 @@ internal sealed class CommandLineSyntax
 
     public Option<string?> MetricsHost { get; }
 
+    public Option<string?> Segment { get; }
+
+    public Option<string?> StartAt { get; }
+
+    public Option<string?> RunId { get; }
+
     public Option<bool> Plain { get; }
+
+    public Argument<string[]> MergeFolders { get; }
+
+    public Option<string?> MergeOutput { get; }
+
+    public Option<string[]> MergeThreshold { get; }
+
+    public Command Merge { get; }
 
     public RootCommand Root { get; }
 
@@ -151,6 +178,9 @@ internal sealed class CommandLineSyntax
         RequestTimeout = parse.GetValue(RequestTimeout),
         DrainTimeout = parse.GetValue(DrainTimeout),
         FreshServices = parse.GetValue(NoRestart) ? false : null,
+        Segment = parse.GetValue(Segment),
+        StartAt = parse.GetValue(StartAt),
+        RunId = parse.GetValue(RunId),
     };
 
     private static List<string>? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? [.. values] : null;

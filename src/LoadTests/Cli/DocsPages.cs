@@ -16,6 +16,8 @@ internal static class DocsPages
 
     public const string Comparing = "docs/load-engine.md#comparing-runs";
 
+    public const string Distributed = "docs/load-engine.md#distributed-runs";
+
     /// <summary>The page for a bad-configuration message: scenario files and thresholds, or comparing runs.</summary>
     public static string ForConfigurationError(bool comparing) => comparing ? Comparing : ScenarioFiles;
 }

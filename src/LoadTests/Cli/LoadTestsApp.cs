@@ -61,6 +61,16 @@ public static class LoadTestsApp
                 return RenderCommand.Execute(parse.GetValue(syntax.RunFolder)!, console);
             }
 
+            if (parse.CommandResult.Command == syntax.Merge)
+            {
+                if (parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
+                {
+                    return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Profile.Out.Writer }, cancellationToken).ConfigureAwait(false);
+                }
+
+                return MergeCommand.Execute(parse.GetValue(syntax.MergeFolders) ?? [], parse.GetValue(syntax.MergeOutput), parse.GetValue(syntax.MergeThreshold) ?? [], "LoadTests " + string.Join(' ', args), console);
+            }
+
             var file = parse.GetValue(syntax.Config) is { } configFile ? ScenarioFile.Load(configFile.FullName) : null;
             var cli = syntax.ToScenarioFile(parse);
             var plan = RunPlan.Resolve(file, cli);
@@ -96,7 +106,7 @@ public static class LoadTestsApp
         catch (ConfigurationException ex)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
-            console.MarkupLine($"Options, scenario files and thresholds are described in {DocsPages.ForConfigurationError(parse.CommandResult.Command == syntax.Compare)}.");
+            console.MarkupLine($"Options, scenario files and thresholds are described in {(parse.CommandResult.Command == syntax.Merge ? DocsPages.Distributed : DocsPages.ForConfigurationError(parse.CommandResult.Command == syntax.Compare))}.");
             return ExitCodes.BadConfiguration;
         }
         catch (Exception ex) when (ex is TargetUnavailableException or ServiceStartException or FileNotFoundException)

@@ -49,6 +49,11 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
                     .WithServerMetrics(() => currentStack is not null ? currentStack.MetricsEndpoints : ScrapeTargets(baseAddress))
                     .WithObserver(new Observers([view, .. observers]));
 
+                if (plan.Engine.StartAt is { } startAt)
+                {
+                    view.Info($"segment {plan.Engine.Segment} of run {plan.Engine.RunId ?? HarnessRunner.DefaultRunId(startAt)}: waiting until {startAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} to start (in {(startAt - DateTimeOffset.UtcNow).TotalSeconds:0.0} s)");
+                }
+
                 var result = await view.ShowAsync($"{suite} ({plan.Profile.Name} profile) → {baseAddress}", () => runner.RunAsync(cancellationToken)).ConfigureAwait(false);
                 result.Settings = plan.Described;
                 result.Fingerprint = RunFingerprint.Take(baseAddress, commandLine, currentStack is not null);

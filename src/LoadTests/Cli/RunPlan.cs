@@ -117,7 +117,14 @@ public sealed record RunPlan
             DrainTimeout = Duration(Pick(f => f.DrainTimeout), TimeSpan.FromSeconds(15), "drain-timeout", allowZero: true),
             TimeLimit = Pick(f => f.TimeLimit) is { } limit ? Duration(limit, TimeSpan.Zero, "time-limit") : null,
             AbortOnThreshold = Pick(f => f.AbortOnThreshold) ?? false,
+            Segment = Pick(f => f.Segment) is { } segment ? Harness.Load.Segment.Parse(segment, "segment") : Harness.Load.Segment.Whole,
+            StartAt = Pick(f => f.StartAt) is { } startAt ? StartTime(startAt) : null,
+            RunId = Pick(f => f.RunId) is { } runId ? RunIdText(runId) : null,
         };
+        if (engine.StartAt is not null && suites.Count > 1)
+        {
+            throw new ConfigurationException("start-at: one start time fits one suite; run the suites one by one, each with its own --start-at.");
+        }
         if (engine.Interval < TimeSpan.FromMilliseconds(100))
         {
             throw new ConfigurationException("interval: must be at least 100ms.");
@@ -158,7 +165,27 @@ public sealed record RunPlan
         ["request_timeout"] = Durations.Format(RequestTimeout),
         ["thresholds"] = string.Join("; ", Thresholds.Select(t => t.Expression)),
         ["fresh_services"] = FreshServices ? "yes" : "no",
+        ["segment"] = Engine.Segment.IsWhole ? "" : Engine.Segment.ToString(),
+        ["start_at"] = Engine.StartAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) : "",
     };
+
+    private static DateTimeOffset StartTime(string text)
+    {
+        if (!DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at)
+            || !text.Contains('T', StringComparison.Ordinal))
+        {
+            throw new ConfigurationException($"start-at: '{text}' is not an ISO 8601 time; write it in UTC, e.g. 2026-12-02T18:00:00Z.");
+        }
+
+        return at > DateTimeOffset.UtcNow
+            ? at
+            : throw new ConfigurationException($"start-at: {text} has passed (it is {DateTimeOffset.UtcNow.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} now); give a time far enough ahead for every generator to be ready.");
+    }
+
+    private static string RunIdText(string text) =>
+        text.Length is > 0 and <= 64 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? text
+            : throw new ConfigurationException($"run-id: '{text}' must be 1–64 letters, digits, '-', '_' or '.'.");
 
     private static int Positive(int value, string name) =>
         value >= 1 ? value : throw new ConfigurationException($"{name}: must be at least 1 (got {value}).");

@@ -52,6 +52,14 @@ public sealed class ScenarioFile
 
     public bool? FreshServices { get; set; }
 
+    /// <summary>"I/N": this generator's share of the load (see docs/load-engine.md, Distributed runs).</summary>
+    public string? Segment { get; set; }
+
+    /// <summary>ISO 8601 UTC time at which the load starts.</summary>
+    public string? StartAt { get; set; }
+
+    public string? RunId { get; set; }
+
     /// <summary>Scenarios of your own; when given (and no suite), the run is the "custom" suite.</summary>
     public List<ScenarioSpec>? Scenarios { get; set; }
 
