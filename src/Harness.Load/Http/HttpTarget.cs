@@ -128,17 +128,22 @@ public sealed class HttpTarget : IDisposable
 
             var status = (int)response.StatusCode;
             var result = new HttpResult(status, size, response.Headers, response.Content.Headers, body, response.Version);
-            var statusChecked = false;
+
+            // Without a status check a non-2xx stays http_<status>, as for a plain GET: the other checks judge answers, not errors.
+            if (!response.IsSuccessStatusCode && !request.Checks.Any(c => c.IsStatus))
+            {
+                return result.Failed($"http_{status}", "");
+            }
+
             foreach (var check in request.Checks)
             {
-                statusChecked |= check.IsStatus;
                 if (check.Failure(result, row) is { } failure)
                 {
                     return result.Failed(check.ErrorKind, $"check '{check.Name}': {failure}");
                 }
             }
 
-            return statusChecked || response.IsSuccessStatusCode ? result : result.Failed($"http_{status}", "");
+            return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
