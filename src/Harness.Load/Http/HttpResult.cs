@@ -65,6 +65,14 @@ public sealed class HttpResult : IResponse
         return _json?.RootElement;
     }
 
+    /// <summary>Gives the parsed document's pooled buffers back once the checks are done; a later <see cref="Json"/> parses again.</summary>
+    internal void ReleaseJson()
+    {
+        _json?.Dispose();
+        _json = null;
+        _parsed = false;
+    }
+
     internal HttpResult Failed(string errorKind, string message)
     {
         IsError = true;

@@ -135,12 +135,19 @@ public sealed class HttpTarget : IDisposable
                 return result.Failed($"http_{status}", "");
             }
 
-            foreach (var check in request.Checks)
+            try
             {
-                if (check.Failure(result, row) is { } failure)
+                foreach (var check in request.Checks)
                 {
-                    return result.Failed(check.ErrorKind, $"check '{check.Name}': {failure}");
+                    if (check.Failure(result, row) is { } failure)
+                    {
+                        return result.Failed(check.ErrorKind, $"check '{check.Name}': {failure}");
+                    }
                 }
+            }
+            finally
+            {
+                result.ReleaseJson();
             }
 
             return result;
