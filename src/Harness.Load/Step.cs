@@ -33,7 +33,7 @@ public static class Step
         {
             throw;
         }
-        catch (Exception ex) when (ex is not StepFailedException)
+        catch (Exception ex) when (ex is not StepFailedException and not FeedExhaustedException)
         {
             response = Response.Fail(message: ex.Message, error: ErrorKinds.Of(ex));
         }

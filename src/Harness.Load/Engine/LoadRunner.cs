@@ -95,7 +95,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         result.Scenarios = [.. runners.Where(r => r.Started).Select(r => Summarise(r, runStart))];
         result.Generator = _generatorSamples;
         result.Servers = sampler is null ? [] : [.. sampler.Series];
-        result.Warnings = [.. _generator.Warnings];
+        result.Warnings = [.. _generator.Warnings, .. runners.Where(r => r.EndedEarly is not null).Select(r => $"scenario '{r.Scenario.Name}' ended early: {r.EndedEarly}")];
         result.Thresholds = Evaluate(result.Scenarios);
         if (failure is not null && result.Scenarios.Count == 0)
         {
@@ -278,6 +278,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             Start = Math.Round((stats.MeasuringSince - runStart) / (double)Stopwatch.Frequency, 3),
             End = Math.Round((ended - runStart) / (double)Stopwatch.Frequency, 3),
             Completed = runner.Finished && _stopReason is null,
+            EndedEarly = runner.EndedEarly,
             WarmUpCount = stats.WarmUpCount,
             Stats = stats.Totals(ended),
             Intervals = _intervals[runner],

@@ -27,6 +27,8 @@ internal sealed class ScenarioRunner
     private long _iterationsLeft = long.MaxValue;
     private long _invocations;
     private volatile bool _finished;
+    private string? _endedEarly;
+    private CancellationTokenSource? _end;
 
     public ScenarioRunner(ScenarioProps scenario, EngineSettings settings, ILogger logger)
     {
@@ -46,6 +48,9 @@ internal sealed class ScenarioRunner
 
     public bool Started { get; private set; }
 
+    /// <summary>Why the scenario ended before its simulations did (a queue feed ran out), or null.</summary>
+    public string? EndedEarly => Volatile.Read(ref _endedEarly);
+
     public long MeasuringEndedAt { get; private set; }
 
     /// <summary>Runs warm-up, then the measured simulations, then drains what is still in flight.</summary>
@@ -56,6 +61,11 @@ internal sealed class ScenarioRunner
         // Requests still out after this scenario's drain are cancelled before the next scenario starts.
         using var own = CancellationTokenSource.CreateLinkedTokenSource(runHardStop);
         var hardStop = own.Token;
+
+        // The scenario itself may end its run early (a queue feed out of rows): it stops launching, and what is in flight drains.
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        _end = end;
+        stop = end.Token;
         try
         {
             if (_scenario.BeforeRun is not null)
@@ -324,6 +334,11 @@ internal sealed class ScenarioRunner
             {
                 result = ex.Response;
             }
+            catch (FeedExhaustedException ex)
+            {
+                EndEarly(ex.Message);
+                return;
+            }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
                 Stats.RecordUnfinished();
@@ -347,6 +362,23 @@ internal sealed class ScenarioRunner
             if (Stats.LeaveFlight() == 0 && _stopping)
             {
                 _drained.TrySetResult();
+            }
+        }
+    }
+
+    private void EndEarly(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _endedEarly, reason, null) is null)
+        {
+            _logger.LogWarning("Scenario {Scenario} ends early: {Reason}", _scenario.Name, reason);
+            _stopping = true;
+            try
+            {
+                _end?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The scenario has already finished.
             }
         }
     }

@@ -6,7 +6,8 @@ namespace Harness.Load;
 /// <summary>
 /// A pass/fail condition on a scenario's figures, written as people say it:
 /// <c>p99 &lt; 1.5s</c>, <c>fail_rate &lt; 1%</c>, <c>rps &gt; 900</c>, optionally for one scenario:
-/// <c>async: p99 &lt; 1.5s</c>.
+/// <c>async: p99 &lt; 1.5s</c>. <c>check:&lt;name&gt;</c> is the share of requests that failed
+/// the check of that name (<c>check:created &lt; 1%</c>).
 /// </summary>
 public sealed partial record Threshold(string? Scenario, string Metric, string Operator, double Value, string Expression)
 {
@@ -25,8 +26,9 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
                 $"e.g. 'p99 < 1.5s', 'fail_rate < 1%', 'async: rps > 900'. Metrics: {string.Join(", ", Metrics)}.");
         }
 
-        var metric = match.Groups["metric"].Value.ToLowerInvariant();
-        if (!Metrics.Contains(metric))
+        var metric = match.Groups["metric"].Value;
+        metric = metric.StartsWith("check:", StringComparison.OrdinalIgnoreCase) ? "check:" + metric[(metric.IndexOf(':') + 1)..].Trim() : metric.ToLowerInvariant();
+        if (!Metrics.Contains(metric) && !metric.StartsWith("check:", StringComparison.Ordinal))
         {
             throw new ConfigurationException($"Threshold '{text}': unknown metric '{metric}'. Known: {string.Join(", ", Metrics)}.");
         }
@@ -38,7 +40,7 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
             ("s", true) => value * 1000,
             ("ms" or "", true) => value,
             ("us" or "µs", true) => value / 1000,
-            ("%", false) when metric is "fail_rate" or "late_rate" => value / 100,
+            ("%", false) when metric is "fail_rate" or "late_rate" || metric.StartsWith("check:", StringComparison.Ordinal) => value / 100,
             ("", false) => value,
             _ => throw new ConfigurationException($"Threshold '{text}': unit '{unit}' does not fit {metric} (latencies take ms/s, rates take %)."),
         };
@@ -69,6 +71,7 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
         "dropped" => stats.Dropped,
         "late_rate" => stats.Count == 0 ? 0 : (double)stats.Late / stats.Count,
         "lag_p99" => stats.ScheduleLag?.P99 ?? 0,
+        _ when Metric.StartsWith("check:", StringComparison.Ordinal) => stats.Count == 0 ? 0 : (double)stats.Errors.GetValueOrDefault(Metric) / stats.Count,
         _ => double.NaN,
     };
 
@@ -85,6 +88,6 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
     /// <summary>Whether a failure seen mid-run can only get worse (so aborting early is fair).</summary>
     public bool CanAbortEarly => Metric is "fail_count" or "dropped" || (Operator is "<" or "<=" && Metric is not "count" and not "rps" and not "ok_rps");
 
-    [GeneratedRegex(@"^(?:(?<scenario>[A-Za-z0-9_.\-]+)\s*:\s*)?(?<metric>[a-z0-9_.]+)\s*(?<op><=|>=|==|<|>)\s*(?<value>\d+(?:\.\d+)?)\s*(?<unit>ms|s|us|µs|%)?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:(?!check\s*:)(?<scenario>[A-Za-z0-9_.\-]+)\s*:\s*)?(?<metric>check\s*:\s*[A-Za-z0-9_.\-]+|[a-z0-9_.]+)\s*(?<op><=|>=|==|<|>)\s*(?<value>\d+(?:\.\d+)?)\s*(?<unit>ms|s|us|µs|%)?$", RegexOptions.IgnoreCase)]
     private static partial Regex Pattern();
 }

@@ -3,9 +3,11 @@ using System.Net;
 namespace Harness.Load;
 
 /// <summary>
-/// One shared, tuned HTTP/1.1 connection pool to the system under test, and steps that GET a path
-/// from it. No cookies, proxies, redirects or decompression: the generator does as little as it can
-/// per request, and every connection it opens is one the server must serve.
+/// One shared, tuned connection pool to the system under test (HTTP/1.1, and HTTP/2 for requests
+/// that ask for it), and steps that send requests over it: a plain GET of a path, or any
+/// <see cref="HttpRequestSpec"/> with its checks. No proxies, redirects or decompression, and
+/// cookies only per user when a request asks: the generator does as little as it can per request,
+/// and every connection it opens is one the server must serve.
 /// </summary>
 public sealed class HttpTarget : IDisposable
 {
@@ -28,6 +30,7 @@ public sealed class HttpTarget : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(5),
             ResponseDrainTimeout = TimeSpan.FromSeconds(1),
+            EnableMultipleHttp2Connections = true,
         });
     }
 
@@ -67,6 +70,114 @@ public sealed class HttpTarget : IDisposable
         {
             request.Dispose();
         }
+    }
+
+    /// <summary>A scenario function that sends <paramref name="request"/> (without a feed: it must hold no placeholders).</summary>
+    public Func<IScenarioContext, Task<IResponse>> Send(HttpRequestSpec request)
+    {
+        if (request.Problem(null) is { } problem)
+        {
+            throw new ConfigurationException($"{request.Method} {request.Path}: {problem}.");
+        }
+
+        return context => SendAsync(request, context);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> with <paramref name="row"/>'s fields in its placeholders and
+    /// judges the answer: by its checks, and — unless a check judges the status — 2xx is success.
+    /// Reads the whole answer, keeping the body only when a check needs it.
+    /// </summary>
+    public async Task<IResponse> SendAsync(HttpRequestSpec request, IScenarioContext context, IReadOnlyDictionary<string, string>? row = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var message = request.ToMessage(BaseAddress, row);
+        var cookies = request.UseCookies ? CookiesOf(context) : null;
+        if (cookies?.GetCookieHeader(message.RequestUri!) is { Length: > 0 } cookieHeader)
+        {
+            message.Headers.TryAddWithoutValidation("Cookie", cookieHeader);
+        }
+
+        try
+        {
+            using var response = await _invoker.SendAsync(message, _timeouts.TokenFor(cancellationToken)).ConfigureAwait(false);
+            if (cookies is not null && response.Headers.TryGetValues("Set-Cookie", out var setCookies))
+            {
+                foreach (var setCookie in setCookies)
+                {
+                    cookies.SetCookies(message.RequestUri!, setCookie);
+                }
+            }
+
+            long size;
+            ReadOnlyMemory<byte> body = default;
+            if (request.NeedsBody)
+            {
+                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                body = bytes;
+                size = bytes.Length;
+            }
+            else
+            {
+                var counter = new ByteCounter();
+                await response.Content.CopyToAsync(counter, cancellationToken).ConfigureAwait(false);
+                size = counter.Count;
+            }
+
+            var status = (int)response.StatusCode;
+            var result = new HttpResult(status, size, response.Headers, response.Content.Headers, body, response.Version);
+
+            // Without a status check a non-2xx stays http_<status>, as for a plain GET: the other checks judge answers, not errors.
+            if (!response.IsSuccessStatusCode && !request.Checks.Any(c => c.IsStatus))
+            {
+                return result.Failed($"http_{status}", "");
+            }
+
+            try
+            {
+                foreach (var check in request.Checks)
+                {
+                    if (check.Failure(result, row) is { } failure)
+                    {
+                        return result.Failed(check.ErrorKind, $"check '{check.Name}': {failure}");
+                    }
+                }
+            }
+            finally
+            {
+                result.ReleaseJson();
+            }
+
+            return result;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Response.Fail(error: ErrorKinds.Timeout);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return Response.Fail(message: ex.Message, error: ErrorKinds.Of(ex));
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    private const string CookiesKey = "Harness.Load.Cookies";
+
+    private static CookieContainer CookiesOf(IScenarioContext context)
+    {
+        if (context.Data.TryGetValue(CookiesKey, out var existing) && existing is CookieContainer container)
+        {
+            return container;
+        }
+
+        container = new CookieContainer();
+        context.Data[CookiesKey] = container;
+        return container;
     }
 
     /// <summary>Counts the body's bytes and keeps none of them.</summary>

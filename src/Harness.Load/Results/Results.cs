@@ -127,6 +127,9 @@ public sealed class ScenarioResult
 
     public bool Completed { get; set; }
 
+    /// <summary>Why the scenario ended before its simulations did (a queue feed that ran out); null when it did not.</summary>
+    public string? EndedEarly { get; set; }
+
     public long WarmUpCount { get; set; }
 
     public StatsBlock Stats { get; set; } = new();

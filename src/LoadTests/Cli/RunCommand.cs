@@ -107,12 +107,23 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
             return Suite.Build(suite, plan.Profile, http, beforeEach);
         }
 
-        return [.. plan.CustomScenarios.Select((spec, i) => Scenario.Create(spec.Name, http.Get(spec.Path))
+        return [.. plan.CustomScenarios.Select((spec, i) => HttpScenario.Create(spec.Name, http, spec.ToFeed($"scenarios[{i}]", plan.ScenarioFolder), [.. spec.ToSteps($"scenarios[{i}]")])
             .WithLoadSimulations([.. spec.Load.Select((load, j) => load.ToSimulation($"scenarios[{i}].load[{j}]"))])
             .WithWarmUpDuration(spec.WarmUp is null ? TimeSpan.Zero : Durations.Parse(spec.WarmUp, $"scenarios[{i}].warmUp"))
             .WithMaxInFlight(spec.MaxInFlight is > 0 and var cap ? cap : 10_000)
             .WithGroup(spec.Group ?? "")
-            .WithLabels(new Dictionary<string, string> { ["path"] = spec.Path }))];
+            .WithLabels(Labels(spec)))];
+    }
+
+    private static Dictionary<string, string> Labels(ScenarioSpec spec)
+    {
+        var labels = new Dictionary<string, string> { ["path"] = spec.Path ?? string.Join(" ", spec.Steps!.Select(s => $"{s.Method.ToUpperInvariant()} {s.Path}")) };
+        if (spec.Feed is not null)
+        {
+            labels["feed"] = $"{spec.Feed.File} ({spec.Feed.Strategy ?? "circular"})";
+        }
+
+        return labels;
     }
 
     private IReadOnlyList<(string Name, Uri MetricsUrl)> ScrapeTargets(Uri target) =>

@@ -18,6 +18,9 @@ public sealed record RunPlan
 
     public IReadOnlyList<ScenarioSpec> CustomScenarios { get; init; } = [];
 
+    /// <summary>The scenarios file's folder, against which relative feed files are resolved.</summary>
+    public string? ScenarioFolder { get; init; }
+
     public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
 
     public required EngineSettings Engine { get; init; }
@@ -88,9 +91,16 @@ public sealed record RunPlan
                 throw new ConfigurationException($"scenarios[{i}]: \"name\" is required.");
             }
 
-            if (string.IsNullOrWhiteSpace(spec.Path) || !spec.Path.StartsWith('/'))
+            // Built once here only to be checked before any load; the run builds its own (feeds keep their position).
+            var where = $"scenarios[{i}] ({spec.Name})";
+            var requests = spec.ToSteps(where);
+            var feed = spec.ToFeed(where, file.Folder);
+            for (int k = 0; k < requests.Count; k++)
             {
-                throw new ConfigurationException($"scenarios[{i}] ({spec.Name}): \"path\" must start with '/', e.g. \"/api/aggregated/\".");
+                if (requests[k].Request.Problem(feed?.Fields) is { } problem)
+                {
+                    throw new ConfigurationException($"{where}.steps[{k}] ({requests[k].Name}): {problem}.");
+                }
             }
 
             if (spec.Load.Count == 0)
@@ -138,6 +148,7 @@ public sealed record RunPlan
             Scrape = scrape,
             ScenarioNames = Pick(f => f.Scenario) ?? [],
             CustomScenarios = custom,
+            ScenarioFolder = file.Folder,
             Thresholds = thresholds,
             Engine = engine,
             RequestTimeout = Duration(Pick(f => f.RequestTimeout), TimeSpan.FromSeconds(60), "request-timeout"),

@@ -92,11 +92,18 @@ public static class Suite
             ["description"] = mode.Description,
         };
 
+        // A 2xx is not enough: the answer must be the seed's shape, with no failed call and all n replies
+        // (the sync view lists them under aggregated_responses). Each check is counted by name when it fails.
+        Func<IScenarioContext, Task<IResponse>> Send(AggregationMode mode, int delayMs) =>
+            target.Send(Http.Get(Path(mode, delayMs)).WithChecks(
+                Check.JsonPath("no-failed-call", "$.failed").EqualTo("0"),
+                Check.JsonPath("n-responses", string.Create(CultureInfo.InvariantCulture, $"$.{(mode.Name == "sync" ? "aggregated_responses" : "responses")}[{profile.FanOut - 1}]")).Exists()));
+
         switch (suite)
         {
             case Seed:
                 // Side by side, as in the post: one async and one sync aggregation, a few times each.
-                return [.. Modes.Where(m => SeedSeconds.ContainsKey(m.Name)).Select(mode => Scenario.Create("seed_" + mode.Name, target.Get(Path(mode, profile.SeedDelayMs)))
+                return [.. Modes.Where(m => SeedSeconds.ContainsKey(m.Name)).Select(mode => Scenario.Create("seed_" + mode.Name, Send(mode, profile.SeedDelayMs))
                     .WithGroup("seed_" + mode.Name)
                     .WithLoadSimulations(Simulation.IterationsForConstant(1, profile.SeedIterations))
                     .WithLabels(new Dictionary<string, string>(Labels(mode, profile.SeedDelayMs))
@@ -106,7 +113,7 @@ public static class Suite
                     }))];
 
             case Compare:
-                return [.. Modes.Select(mode => Scenario.Create(mode.Name, target.Get(Path(mode, profile.DelayMs)))
+                return [.. Modes.Select(mode => Scenario.Create(mode.Name, Send(mode, profile.DelayMs))
                     .WithGroup(Compare)
                     .WithWarmUpDuration(profile.WarmUp)
                     .WithLoadSimulations(Simulation.RampingConstant(profile.Users, profile.Ramp), Simulation.KeepConstant(profile.Users, profile.Hold))
