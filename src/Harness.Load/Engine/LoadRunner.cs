@@ -255,6 +255,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             End = Math.Round((ended - runStart) / (double)Stopwatch.Frequency, 3),
             Completed = runner.Finished && _stopReason is null,
             WarmUpCount = stats.WarmUpCount,
+            TraceIds = [.. runner.TraceIds],
             Stats = stats.Totals(ended),
             Intervals = _intervals[runner],
             Histogram = HistogramCodec.Encode(histogram),

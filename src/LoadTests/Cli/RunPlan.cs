@@ -28,6 +28,9 @@ public sealed record RunPlan
 
     public bool FreshServices { get; init; } = true;
 
+    /// <summary>Start the Aspire dashboard for the embedded services (<c>--dashboard</c>).</summary>
+    public bool Dashboard { get; init; }
+
     /// <summary>The settings as written, for the report's fingerprint.</summary>
     public Dictionary<string, string> Described { get; init; } = [];
 
@@ -136,7 +139,13 @@ public sealed record RunPlan
             RequestTimeout = Duration(Pick(f => f.RequestTimeout), TimeSpan.FromSeconds(60), "request-timeout"),
             Output = Pick(f => f.Output) ?? "reports",
             FreshServices = Pick(f => f.FreshServices) ?? true,
+            Dashboard = Pick(f => f.Dashboard) ?? false,
         };
+        if (plan.Dashboard && plan.Target is not null)
+        {
+            throw new ConfigurationException(
+                "--dashboard starts the Aspire dashboard for the embedded services; a --target stack exports to its own (docker compose: the aspire-dashboard service). Drop one of the two.");
+        }
 
         return plan with { Described = plan.Describe() };
     }
@@ -158,6 +167,7 @@ public sealed record RunPlan
         ["request_timeout"] = Durations.Format(RequestTimeout),
         ["thresholds"] = string.Join("; ", Thresholds.Select(t => t.Expression)),
         ["fresh_services"] = FreshServices ? "yes" : "no",
+        ["dashboard"] = Dashboard ? "yes" : "no",
     };
 
     private static int Positive(int value, string name) =>

@@ -11,6 +11,7 @@ public sealed class EmbeddedStack : IAsyncDisposable
 {
     private readonly string _logDirectory;
     private readonly Action<string> _progress;
+    private readonly Func<string, IReadOnlyDictionary<string, string>>? _telemetry;
     private readonly List<ServiceProcess> _services = [];
 
     // Restarted services come back on the same ports, so the gateway's targets and the load
@@ -18,10 +19,11 @@ public sealed class EmbeddedStack : IAsyncDisposable
     private readonly Dictionary<string, Uri> _addresses = [];
     private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Settings)> _specs = [];
 
-    private EmbeddedStack(string logDirectory, Action<string> progress)
+    private EmbeddedStack(string logDirectory, Action<string> progress, Func<string, IReadOnlyDictionary<string, string>>? telemetry)
     {
         _logDirectory = logDirectory;
         _progress = progress;
+        _telemetry = telemetry;
     }
 
     public Uri GatewayAddress { get; private set; } = new("http://127.0.0.1/");
@@ -40,9 +42,11 @@ public sealed class EmbeddedStack : IAsyncDisposable
         }
     }
 
-    public static async Task<EmbeddedStack> StartAsync(string logDirectory, Action<string> progress, CancellationToken cancellationToken)
+    /// <summary>Starts the services; <paramref name="telemetry"/> adds environment per service name, e.g. <see cref="AspireDashboard.ExporterEnvironment"/> to send its OTLP to a dashboard.</summary>
+    public static async Task<EmbeddedStack> StartAsync(
+        string logDirectory, Action<string> progress, CancellationToken cancellationToken, Func<string, IReadOnlyDictionary<string, string>>? telemetry = null)
     {
-        var stack = new EmbeddedStack(logDirectory, progress);
+        var stack = new EmbeddedStack(logDirectory, progress, telemetry);
         try
         {
             await stack.StartServicesAsync(cancellationToken).ConfigureAwait(false);
@@ -108,12 +112,18 @@ public sealed class EmbeddedStack : IAsyncDisposable
     private async Task<ServiceProcess> StartAsync(string name, string assembly, Dictionary<string, string> settings, CancellationToken cancellationToken)
     {
         _specs[name] = (assembly, settings);
+        var environment = new Dictionary<string, string>(settings);
+        foreach (var (key, value) in _telemetry?.Invoke(name) ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         var service = await ServiceProcess.StartAsync(
             new ServiceProcessOptions
             {
                 Name = name,
                 AssemblyPath = assembly,
-                Environment = settings,
+                Environment = environment,
                 LogFile = Path.Combine(_logDirectory, name + ".log"),
                 Urls = _addresses.TryGetValue(name, out var previous) ? $"http://{previous.Authority}" : "http://127.0.0.1:0",
             },
