@@ -34,7 +34,8 @@ internal static class TraceWaterfall
         }
 
         html.Append("<p class=\"note\">One of the first requests after warm-up, sent with a sampled <code>traceparent</code>, as the services recorded it. ")
-            .Append("Bars start at the time from the request's first span; concurrent downstream calls overlap, sequential ones form a staircase.</p>");
+            .Append("Bars start at the time from the request's first span; concurrent downstream calls overlap, sequential ones form a staircase. ")
+            .Append("<span class=\"span-legend kind-server\"></span> server <span class=\"span-legend kind-client\"></span> client <span class=\"span-legend kind-internal\"></span> internal.</p>");
         foreach (var scenario in traced)
         {
             var trace = scenario.Trace!;
@@ -42,7 +43,7 @@ internal static class TraceWaterfall
             html.Append(c, $"<figure class=\"waterfall\" data-scenario=\"{E(scenario.Name)}\"><figcaption><strong>{E(scenario.Name)}</strong> · {total:0.#} ms · {trace.Spans.Count} spans · trace <code>{E(trace.TraceId)}</code>");
             if (trace.Source.Length > 0)
             {
-                html.Append(c, $" · <a href=\"{E(trace.Source)}traces/detail/{E(trace.TraceId)}\">open in the dashboard</a>");
+                html.Append(c, $" · <a href=\"{E(trace.Source)}traces/detail/{E(trace.TraceId)}\">open in the dashboard</a> (while it runs)");
             }
 
             html.Append("</figcaption>");
