@@ -239,6 +239,16 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AValueOfTheWrongType_IsNamedInTheUsersWords()
+    {
+        var code = await RunAsync(["--users", "many"]);
+
+        Assert.Equal(ExitCodes.BadConfiguration, code);
+        Assert.Contains("--users: 'many' is not a whole number.", Printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnknownOption_SaysSo_AndWhereToReadOn()
     {
         var code = await RunAsync(["--userz", "5"]);

@@ -27,7 +27,7 @@ public static class LoadTestsApp
         {
             foreach (var error in parse.Errors)
             {
-                console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(Readable(error.Message))}");
             }
 
             console.MarkupLine($"Run with --help to see every option; the manual is {DocsPages.Engine}.");
@@ -115,5 +115,22 @@ public static class LoadTestsApp
             console.MarkupLine("[yellow]Interrupted before anything was measured.[/]");
             return ExitCodes.Interrupted;
         }
+    }
+
+    /// <summary>The parser's type errors in the user's words: "--users: 'x' is not a whole number", not a .NET type name.</summary>
+    internal static string Readable(string parserMessage)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(parserMessage, "^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'");
+        if (!match.Success)
+        {
+            return parserMessage;
+        }
+
+        var type = match.Groups["type"].Value;
+        var expected = type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "a valid value";
+        return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {expected}.";
     }
 }
