@@ -30,7 +30,19 @@ public static class RequestTraces
         var deadline = Stopwatch.StartNew();
         foreach (var scenario in run.Scenarios.Where(s => s.TraceIds.Count > 0))
         {
-            var best = await MostCompleteAsync(dashboard.Telemetry, scenario.TraceIds, timeout - deadline.Elapsed, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<TelemetrySpan> best;
+            try
+            {
+                best = await MostCompleteAsync(dashboard.Telemetry, scenario.TraceIds, timeout - deadline.Elapsed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                // The measurement is done and must still be written: a dashboard that stopped answering,
+                // or a Ctrl+C while waiting for it, costs only the waterfall.
+                progress($"{scenario.Name}: its traces could not be read from the dashboard ({ex.Message})");
+                continue;
+            }
+
             if (best.Count == 0)
             {
                 progress($"{scenario.Name}: none of its {scenario.TraceIds.Count} marked traces reached the dashboard");
