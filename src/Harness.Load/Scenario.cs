@@ -53,6 +53,14 @@ public sealed record ScenarioProps
     /// <summary>Called before each run of this scenario, before init, e.g. to restart the services it measures on fresh processes.</summary>
     public Func<CancellationToken, Task>? BeforeRun { get; init; }
 
+    /// <summary>
+    /// How many of the first measured invocations (after warm-up) carry a sampled W3C
+    /// <c>traceparent</c> (<see cref="IScenarioContext.TraceParent"/>), so a service with a
+    /// parent-based sampler records their traces whatever its ratio; their trace ids land in
+    /// <see cref="ScenarioResult.TraceIds"/>. The rest carry none and are sampled by the services' own ratio.
+    /// </summary>
+    public int TracedRequests { get; init; } = 3;
+
     /// <summary>How long a planned run takes (warm-up excluded); null when it is bounded by iterations.</summary>
     public TimeSpan? PlannedDuration =>
         Simulations.Any(s => s is LoadSimulation.IterationsForConstant or LoadSimulation.IterationsForInject)
@@ -76,6 +84,8 @@ public sealed record ScenarioProps
     public ScenarioProps WithMaxInFlight(int maxInFlight) => this with { MaxInFlight = maxInFlight };
 
     public ScenarioProps WithGroup(string group) => this with { Group = group };
+
+    public ScenarioProps WithTracedRequests(int count) => this with { TracedRequests = count };
 
     public ScenarioProps WithLabels(IReadOnlyDictionary<string, string> labels) => this with { Labels = labels };
 

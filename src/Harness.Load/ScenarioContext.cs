@@ -20,6 +20,12 @@ public interface IScenarioContext
 
     /// <summary>Cancelled when the run stops and in-flight work must end.</summary>
     CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// A sampled W3C <c>traceparent</c> for one of the first <see cref="ScenarioProps.TracedRequests"/>
+    /// measured invocations, null for every other: send it as the request's header (<see cref="HttpTarget"/> does).
+    /// </summary>
+    string? TraceParent { get; }
 }
 
 /// <summary>What a scenario's init and clean functions get.</summary>
@@ -49,6 +55,8 @@ internal sealed class ScenarioContext(ScenarioProps scenario, StatsRecorder stat
     public Dictionary<string, object> Data { get; } = [];
 
     public CancellationToken CancellationToken { get; set; }
+
+    public string? TraceParent { get; set; }
 }
 
 internal sealed class ScenarioInitContext(string scenarioName, ILogger logger, CancellationToken cancellationToken) : IScenarioInitContext

@@ -55,6 +55,22 @@ public sealed partial class BrowserTests : IDisposable
         Assert.True(ChartCount().Match(dom) is { Success: true } m && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) == 3 * run.Scenarios.Count, $"comparison charts missing. Browser log:{Environment.NewLine}{log}");
     }
 
+    [Fact]
+    public async Task Report_DrawsOneWaterfallPerTracedMode_WithoutScriptErrors()
+    {
+        var run = ReportTests.Fixture("traced-results.json");
+        var page = Path.Combine(_output, "index.html");
+        await File.WriteAllTextAsync(page, HtmlReport.Render(run));
+
+        var (dom, log) = await ChromiumAsync("--dump-dom", page);
+
+        Assert.True(ChartCount().IsMatch(dom), $"report.js did not finish (a script error?). Browser log:{Environment.NewLine}{log}");
+        Assert.DoesNotContain("Uncaught", log, StringComparison.Ordinal);
+        Assert.Equal(run.Scenarios.Count, Regex.Matches(dom, "<figure class=\"waterfall\"").Count);
+        Assert.Equal(run.Scenarios.Sum(s => s.Trace!.Spans.Count), Regex.Matches(dom, "class=\"span-bar kind-").Count);
+        Assert.Contains("One request per mode", dom, StringComparison.Ordinal);
+    }
+
     private Task<(string Stdout, string Stderr)> ChromiumAsync(string action, string page, params string[] extra) =>
         Chromium.RunAsync(Path.Combine(_output, "profile"), action, page, extra);
 

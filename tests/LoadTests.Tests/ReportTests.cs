@@ -22,6 +22,34 @@ public sealed partial class ReportTests : IDisposable
     internal static RunResult Fixture(string name) => ReportWriter.Read(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
 
     [Fact]
+    public void HtmlReport_DrawsEachTracedRequest_AsAWaterfallFromTheRequestsStart()
+    {
+        var run = Fixture("traced-results.json");
+
+        var html = HtmlReport.Render(run);
+
+        var async = run.Scenarios.Single(s => s.Name == "async").Trace!;
+        Assert.Equal(0, async.Spans.Min(s => s.StartMs));
+        Assert.Contains($"data-scenario=\"async\"><figcaption><strong>async</strong>", html, StringComparison.Ordinal);
+        Assert.Contains($"trace <code>{async.TraceId}</code>", html, StringComparison.Ordinal);
+
+        // The root starts the track at 0 and fills it; every other bar stays inside it.
+        Assert.Contains("style=\"left:0%;width:100%\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"traces-missing\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<link ", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HtmlReport_WithoutTraces_SaysHowToGetThem()
+    {
+        var html = HtmlReport.Render(Fixture("compare-results.json"));
+
+        Assert.Contains("id=\"traces-missing\"", html, StringComparison.Ordinal);
+        Assert.Contains("<code>--dashboard</code>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<figure class=\"waterfall\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HtmlReport_IsSelfContained_AndCarriesTheSummary()
     {
         var run = Fixture("compare-results.json");

@@ -280,6 +280,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             Completed = runner.Finished && _stopReason is null,
             EndedEarly = runner.EndedEarly,
             WarmUpCount = stats.WarmUpCount,
+            TraceIds = [.. runner.TraceIds],
             Stats = stats.Totals(ended),
             Intervals = _intervals[runner],
             Histogram = HistogramCodec.Encode(histogram),

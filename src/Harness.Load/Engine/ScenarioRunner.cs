@@ -26,6 +26,7 @@ internal sealed class ScenarioRunner
     private volatile bool _stopping;
     private long _iterationsLeft = long.MaxValue;
     private long _invocations;
+    private int _traced;
     private volatile bool _finished;
     private string? _endedEarly;
     private CancellationTokenSource? _end;
@@ -328,6 +329,7 @@ internal sealed class ScenarioRunner
             {
                 user.InvocationNumber = Interlocked.Increment(ref _invocations);
                 user.CancellationToken = hardStop;
+                user.TraceParent = NextTraceParent();
                 result = await _scenario.Run(user).ConfigureAwait(false);
             }
             catch (StepFailedException ex)
@@ -381,6 +383,22 @@ internal sealed class ScenarioRunner
                 // The scenario has already finished.
             }
         }
+    }
+
+    /// <summary>The trace ids sent sampled, in the order they were sent.</summary>
+    public ConcurrentQueue<string> TraceIds { get; } = new();
+
+    // Warm-up requests meet cold services (JIT, connection set-up), which is not the picture a trace should show.
+    private string? NextTraceParent()
+    {
+        if (!Stats.IsMeasuring || Volatile.Read(ref _traced) >= _scenario.TracedRequests || Interlocked.Increment(ref _traced) > _scenario.TracedRequests)
+        {
+            return null;
+        }
+
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        TraceIds.Enqueue(traceId);
+        return $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
     }
 
     /// <summary>Waits for in-flight requests up to the drain timeout; what is left is cancelled by the caller's hard stop.</summary>

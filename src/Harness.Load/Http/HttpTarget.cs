@@ -42,12 +42,18 @@ public sealed class HttpTarget : IDisposable
     public Func<IScenarioContext, Task<IResponse>> Get(string pathAndQuery)
     {
         var uri = new Uri(BaseAddress, pathAndQuery);
-        return context => GetAsync(uri, context.CancellationToken);
+        return context => GetAsync(uri, context.CancellationToken, context.TraceParent);
     }
 
-    public async Task<IResponse> GetAsync(Uri uri, CancellationToken cancellationToken)
+    /// <summary>GETs <paramref name="uri"/>; a <paramref name="traceParent"/> (W3C) is sent as the request's <c>traceparent</c> header.</summary>
+    public async Task<IResponse> GetAsync(Uri uri, CancellationToken cancellationToken, string? traceParent = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (traceParent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+        }
+
         try
         {
             using var response = await _invoker.SendAsync(request, _timeouts.TokenFor(cancellationToken)).ConfigureAwait(false);

@@ -98,6 +98,7 @@ public static class HtmlReport
         }
 
         html.Append("</section><div id=\"charts\"></div>");
+        TraceWaterfall.Append(html, run);
 
         var f = run.Fingerprint;
         html.Append("<section><h2>Run fingerprint</h2><table class=\"kv\"><tbody>");

@@ -145,6 +145,12 @@ public sealed class ScenarioResult
     /// <summary>Each <c>Step.Run</c> measured on its own, in the order the steps first ran; empty when the scenario has no steps.</summary>
     public List<StepResult> Steps { get; set; } = [];
 
+    /// <summary>The W3C trace ids of the invocations sent with a sampled <c>traceparent</c> (<see cref="ScenarioProps.TracedRequests"/>).</summary>
+    public List<string> TraceIds { get; set; } = [];
+
+    /// <summary>One of those traces as the services recorded it, for the report's waterfall; null when none was fetched.</summary>
+    public RequestTrace? Trace { get; set; }
+
     /// <summary>The ok invocations' figures (NBomber's <c>scenarioStats.Ok</c>).</summary>
     [JsonIgnore]
     public OutcomeStats Ok => OutcomeStats.Of(Stats, ok: true);
@@ -533,4 +539,38 @@ public sealed class StepPoint
     public double? PoolThreads { get; set; }
 
     public double? QueueLength { get; set; }
+}
+
+/// <summary>One request's trace, its spans placed relative to the request's first span.</summary>
+public sealed class RequestTrace
+{
+    public string TraceId { get; set; } = "";
+
+    /// <summary>Where the spans came from (the dashboard's URL).</summary>
+    public string Source { get; set; } = "";
+
+    /// <summary>In the order they started.</summary>
+    public List<TraceSpan> Spans { get; set; } = [];
+}
+
+/// <summary>One span of a <see cref="RequestTrace"/>; times in milliseconds from the trace's first span.</summary>
+public sealed class TraceSpan
+{
+    public string Service { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string SpanId { get; set; } = "";
+
+    public string? ParentSpanId { get; set; }
+
+    /// <summary>"server", "client", "internal", ...</summary>
+    public string Kind { get; set; } = "";
+
+    public double StartMs { get; set; }
+
+    public double DurationMs { get; set; }
+
+    [JsonIgnore]
+    public double EndMs => StartMs + DurationMs;
 }

@@ -29,6 +29,7 @@ internal sealed class CommandLineSyntax
         RequestTimeout = new Option<string?>("--request-timeout") { Description = "Per-request timeout (default 60s)." };
         DrainTimeout = new Option<string?>("--drain-timeout") { Description = "How long requests still in flight at a scenario's end may take (default 15s)." };
         NoRestart = new Option<bool>("--no-restart") { Description = "Embedded run: keep the same services for every mode instead of fresh processes per mode." };
+        Dashboard = new Option<bool>("--dashboard") { Description = "Embedded run: start the .NET Aspire dashboard (traces, logs, metrics of every service), print its URL, draw one traced request per mode in the report, and keep it up after the run until Ctrl+C (when the console is interactive)." };
         MetricsPort = new Option<int?>("--metrics-port") { Description = "Expose the engine's own metrics for Prometheus on this port (/metrics)." };
         MetricsHost = new Option<string?>("--metrics-host") { Description = "Address for --metrics-port (default 127.0.0.1; 0.0.0.0 in containers)." };
         Segment = new Option<string?>("--segment") { Description = "Run the I-th of N equal shares of the load (e.g. 2/3), as one of N generators; merge their folders afterwards with 'merge'." };
@@ -41,7 +42,7 @@ internal sealed class CommandLineSyntax
             "and writes reports/<time>-compare/ (index.html, summary.md, stats.csv, results.json). " +
             "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted. " +
             $"Manual (in the repository): {DocsPages.Engine}; suites and profiles: {DocsPages.Suites}; scenario files and thresholds: {DocsPages.ScenarioFiles}; what each report shows: {DocsPages.Reports}.");
-        foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Users, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, MetricsPort, MetricsHost, Segment, StartAt, RunId, Plain])
+        foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Users, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, Dashboard, MetricsPort, MetricsHost, Segment, StartAt, RunId, Plain])
         {
             Root.Options.Add(option);
         }
@@ -120,6 +121,8 @@ internal sealed class CommandLineSyntax
 
     public Option<bool> NoRestart { get; }
 
+    public Option<bool> Dashboard { get; }
+
     public Option<int?> MetricsPort { get; }
 
     public Option<string?> MetricsHost { get; }
@@ -181,6 +184,7 @@ internal sealed class CommandLineSyntax
         Segment = parse.GetValue(Segment),
         StartAt = parse.GetValue(StartAt),
         RunId = parse.GetValue(RunId),
+        Dashboard = parse.GetValue(Dashboard) ? true : null,
     };
 
     private static List<string>? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? [.. values] : null;

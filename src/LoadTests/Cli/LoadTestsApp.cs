@@ -89,7 +89,7 @@ public static class LoadTestsApp
                 view.Info($"engine metrics on {metricsEndpoint.Address}metrics");
             }
 
-            var command = new RunCommand(plan, view, observer is null ? [loadMetrics] : [loadMetrics, observer]);
+            var command = new RunCommand(plan, view, observer is null ? [loadMetrics] : [loadMetrics, observer], keepDashboard: interactive && !Console.IsInputRedirected);
             try
             {
                 return await command.ExecuteAsync("LoadTests " + string.Join(' ', args), cancellationToken).ConfigureAwait(false);

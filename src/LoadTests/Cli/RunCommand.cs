@@ -1,19 +1,29 @@
+using Harness.Hosting;
 using Harness.Load;
 using Harness.LoadTests.Analysis;
 using Harness.LoadTests.Stack;
 using Harness.LoadTests.Suites;
+using Harness.LoadTests.Telemetry;
 
 namespace Harness.LoadTests.Cli;
 
-/// <summary>Runs the planned suites, one after another, against the embedded stack or a given target, and writes a report per suite.</summary>
-public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRunObserver> observers)
+/// <summary>
+/// Runs the planned suites, one after another, against the embedded stack or a given target, and
+/// writes a report per suite. With <c>keepDashboard</c>, the Aspire dashboard (<c>--dashboard</c>)
+/// stays up after the run until Ctrl+C: only for a console someone is watching.
+/// </summary>
+public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRunObserver> observers, bool keepDashboard = false)
 {
+    /// <summary>How long the report waits for the marked requests' spans to reach the dashboard.</summary>
+    private static readonly TimeSpan TraceWait = TimeSpan.FromSeconds(20);
+
     public string? LastReportDirectory { get; private set; }
 
     public async Task<int> ExecuteAsync(string commandLine, CancellationToken cancellationToken)
     {
         Preflight.CheckOutput(plan.Output);
         EmbeddedStack? stack = null;
+        AspireDashboard? dashboard = null;
         var exitCode = ExitCodes.Ok;
         try
         {
@@ -31,8 +41,14 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
                 {
                     if (stack is null)
                     {
+                        dashboard = plan.Dashboard ? await StartDashboardAsync(directory, cancellationToken).ConfigureAwait(false) : null;
+                        var exporting = dashboard;
                         view.Info("starting the services (downstream, target-1, target-2, gateway) on loopback…");
-                        stack = await EmbeddedStack.StartAsync(Path.Combine(directory, "logs"), view.Info, cancellationToken).ConfigureAwait(false);
+                        stack = await EmbeddedStack.StartAsync(
+                            Path.Combine(directory, "logs"),
+                            view.Info,
+                            cancellationToken,
+                            exporting is null ? null : name => RequestTraces.ExportEnvironment(exporting, name)).ConfigureAwait(false);
                     }
 
                     baseAddress = stack.GatewayAddress;
@@ -59,6 +75,12 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
                 result.Fingerprint = RunFingerprint.Take(baseAddress, commandLine, currentStack is not null);
                 result.ServiceLogs = currentStack?.LogDirectory;
                 result.Analysis = Analyzer.Analyze(result);
+                if (dashboard is not null && !dashboard.HasExited)
+                {
+                    view.Info("reading the marked requests' traces from the dashboard…");
+                    await RequestTraces.AttachAsync(result, dashboard, TraceWait, view.Info, cancellationToken).ConfigureAwait(false);
+                }
+
                 ReportWriter.WriteAll(result, directory);
                 SummaryPrinter.Print(view.Console, result, directory);
 
@@ -75,9 +97,49 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
             {
                 await stack.DisposeAsync().ConfigureAwait(false);
             }
+
+            if (dashboard is not null)
+            {
+                await KeepDashboardAsync(dashboard, cancellationToken).ConfigureAwait(false);
+                await dashboard.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         return exitCode;
+    }
+
+    private async Task<AspireDashboard?> StartDashboardAsync(string directory, CancellationToken cancellationToken)
+    {
+        view.Info("starting the Aspire dashboard…");
+        var messages = new StringWriter();
+        var dashboard = await AspireDashboard.StartAsync(
+            new AspireDashboardOptions { LogFile = Path.Combine(directory, "logs", "aspire-dashboard.log") }, messages, cancellationToken).ConfigureAwait(false);
+        if (dashboard is null)
+        {
+            view.Info($"{messages.ToString().Trim()} The run goes on without it.");
+            return null;
+        }
+
+        view.Info($"Aspire dashboard: {dashboard.Url} (traces, structured logs and metrics of every service)");
+        return dashboard;
+    }
+
+    private async Task KeepDashboardAsync(AspireDashboard dashboard, CancellationToken cancellationToken)
+    {
+        if (!keepDashboard || cancellationToken.IsCancellationRequested || dashboard.HasExited)
+        {
+            return;
+        }
+
+        view.Info($"The Aspire dashboard stays up at {dashboard.Url} for you to look at the traces. Press Ctrl+C to stop it.");
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: what the user was asked to press.
+        }
     }
 
     /// <summary>Embedded runs measure each mode on fresh processes: every scenario but the first restarts the stack before it starts.</summary>

@@ -31,6 +31,9 @@ public sealed record RunPlan
 
     public bool FreshServices { get; init; } = true;
 
+    /// <summary>Start the Aspire dashboard for the embedded services (<c>--dashboard</c>).</summary>
+    public bool Dashboard { get; init; }
+
     /// <summary>The settings as written, for the report's fingerprint.</summary>
     public Dictionary<string, string> Described { get; init; } = [];
 
@@ -154,7 +157,13 @@ public sealed record RunPlan
             RequestTimeout = Duration(Pick(f => f.RequestTimeout), TimeSpan.FromSeconds(60), "request-timeout"),
             Output = Pick(f => f.Output) ?? "reports",
             FreshServices = Pick(f => f.FreshServices) ?? true,
+            Dashboard = Pick(f => f.Dashboard) ?? false,
         };
+        if (plan.Dashboard && plan.Target is not null)
+        {
+            throw new ConfigurationException(
+                "--dashboard starts the Aspire dashboard for the embedded services; a --target stack exports to its own (docker compose: the aspire-dashboard service). Drop one of the two.");
+        }
 
         return plan with { Described = plan.Describe() };
     }
@@ -178,6 +187,7 @@ public sealed record RunPlan
         ["fresh_services"] = FreshServices ? "yes" : "no",
         ["segment"] = Engine.Segment.IsWhole ? "" : Engine.Segment.ToString(),
         ["start_at"] = Engine.StartAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) : "",
+        ["dashboard"] = Dashboard ? "yes" : "no",
     };
 
     private static DateTimeOffset StartTime(string text)

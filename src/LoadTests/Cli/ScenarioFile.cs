@@ -60,6 +60,9 @@ public sealed class ScenarioFile
 
     public string? RunId { get; set; }
 
+    /// <summary>Embedded run: start the Aspire dashboard, send it every service's OTLP, and draw the marked requests' traces in the report.</summary>
+    public bool? Dashboard { get; set; }
+
     /// <summary>Scenarios of your own; when given (and no suite), the run is the "custom" suite.</summary>
     public List<ScenarioSpec>? Scenarios { get; set; }
 

@@ -16,6 +16,7 @@ public sealed class EmbeddedStack : IAsyncDisposable
 
     private readonly string _logDirectory;
     private readonly Action<string> _progress;
+    private readonly Func<string, IReadOnlyDictionary<string, string>>? _telemetry;
     private readonly List<ServiceProcess> _services = [];
 
     // Restarted services come back on the same ports, so the gateway's targets and the load
@@ -24,10 +25,11 @@ public sealed class EmbeddedStack : IAsyncDisposable
     private readonly Dictionary<string, Uri> _h2cAddresses = [];
     private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Settings)> _specs = [];
 
-    private EmbeddedStack(string logDirectory, Action<string> progress)
+    private EmbeddedStack(string logDirectory, Action<string> progress, Func<string, IReadOnlyDictionary<string, string>>? telemetry)
     {
         _logDirectory = logDirectory;
         _progress = progress;
+        _telemetry = telemetry;
     }
 
     public Uri GatewayAddress { get; private set; } = new("http://127.0.0.1/");
@@ -46,9 +48,11 @@ public sealed class EmbeddedStack : IAsyncDisposable
         }
     }
 
-    public static async Task<EmbeddedStack> StartAsync(string logDirectory, Action<string> progress, CancellationToken cancellationToken)
+    /// <summary>Starts the services; <paramref name="telemetry"/> adds environment per service name, e.g. <see cref="AspireDashboard.ExporterEnvironment"/> to send its OTLP to a dashboard.</summary>
+    public static async Task<EmbeddedStack> StartAsync(
+        string logDirectory, Action<string> progress, CancellationToken cancellationToken, Func<string, IReadOnlyDictionary<string, string>>? telemetry = null)
     {
-        var stack = new EmbeddedStack(logDirectory, progress);
+        var stack = new EmbeddedStack(logDirectory, progress, telemetry);
         try
         {
             await stack.StartServicesAsync(cancellationToken).ConfigureAwait(false);
@@ -126,6 +130,11 @@ public sealed class EmbeddedStack : IAsyncDisposable
             // Endpoints in configuration replace --urls, so the HTTP/1.1 one is named there too.
             environment[HttpEndpoint + "Url"] = urls;
             environment[H2cEndpoint + "Url"] = _h2cAddresses.TryGetValue(name, out var previousH2c) ? $"http://{previousH2c.Authority}" : "http://127.0.0.1:0";
+        }
+
+        foreach (var (key, value) in _telemetry?.Invoke(name) ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
         }
 
         var service = await ServiceProcess.StartAsync(
