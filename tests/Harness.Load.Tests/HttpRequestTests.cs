@@ -123,6 +123,27 @@ public sealed class HttpRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMarkedInvocation_SendsItsSampledTraceParent_AndTheOthersSendNone()
+    {
+        var scenario = Scenario.Create("traced", _target.Send(Http.Get("/traced")))
+            .WithoutWarmUp()
+            .WithTracedRequests(2)
+            .WithLoadSimulations(Simulation.IterationsForConstant(1, 4));
+
+        var result = await HarnessRunner.RegisterScenarios(scenario)
+            .WithEngineSettings(new EngineSettings { DrainTimeout = TimeSpan.FromSeconds(5) })
+            .WithoutReports()
+            .RunAsync();
+
+        var sent = _echo.Requests.Select(r => r.Headers.GetValueOrDefault("traceparent")).ToList();
+        Assert.Equal(4, sent.Count);
+        var traced = sent.Where(t => t is not null).Select(t => t!).ToList();
+        Assert.Equal(2, traced.Count);
+        Assert.All(traced, t => Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-01$", t));
+        Assert.Equal(result.Scenarios[0].TraceIds.Order(), traced.Select(t => t.Split('-')[1]).Order());
+    }
+
+    [Fact]
     public async Task Cookies_WhenAsked_AreKeptPerUser_FromOneRequestToTheNext()
     {
         var login = Http.Get("/login").WithHeader("X-Echo-Set-Cookie", "session=s3cr3t; Path=/").WithCookies();

@@ -100,6 +100,12 @@ public sealed class HttpTarget : IDisposable
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
         var message = request.ToMessage(BaseAddress, row);
+        if (context.TraceParent is { } traceParent && !message.Headers.Contains("traceparent"))
+        {
+            // One of the scenario's marked invocations: the services record its trace whatever their sampling ratio.
+            message.Headers.TryAddWithoutValidation("traceparent", traceParent);
+        }
+
         var cookies = request.UseCookies ? CookiesOf(context) : null;
         if (cookies?.GetCookieHeader(message.RequestUri!) is { Length: > 0 } cookieHeader)
         {
