@@ -33,14 +33,7 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
     private Task<int> RunWithOutputAsync(string output, string[] args, CancellationToken cancellationToken = default, IRunObserver? observer = null)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(_console),
-        });
-        console.Profile.Width = 200;
+        var console = TestConsole.Writing(_console, width: 200);
         return LoadTestsApp.RunAsync([.. args, "--output", output, "--plain"], console, cancellationToken, observer);
     }
 

@@ -80,7 +80,7 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
               ]
             }
             """);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(new StringWriter()) });
+        var console = TestConsole.Quiet();
         var code = await LoadTestsApp.RunAsync(
             ["--config", scenarios, "--target", stack.GatewayAddress.ToString(), "--metrics-port", enginePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--output", Path.Combine(_work, "reports"), "--plain"],
             console);

@@ -68,7 +68,7 @@ public sealed class DashboardRunTests : IDisposable
 
         // render redraws the waterfall from results.json alone.
         File.Delete(Path.Combine(directory, "index.html"));
-        Assert.Equal(ExitCodes.Ok, await LoadTestsApp.RunAsync(["render", directory], TestConsole(new StringWriter())));
+        Assert.Equal(ExitCodes.Ok, await LoadTestsApp.RunAsync(["render", directory], TestConsole.Quiet()));
         Assert.Contains("data-scenario=\"async\"", await File.ReadAllTextAsync(Path.Combine(directory, "index.html")), StringComparison.Ordinal);
     }
 
@@ -104,7 +104,7 @@ public sealed class DashboardRunTests : IDisposable
         try
         {
             var printed = new StringWriter();
-            var code = await LoadTestsApp.RunAsync(["--config", config, "--output", _output, "--plain", .. extra], TestConsole(printed));
+            var code = await LoadTestsApp.RunAsync(["--config", config, "--output", _output, "--plain", .. extra], TestConsole.Writing(printed));
             return (code, printed.ToString());
         }
         finally
@@ -112,9 +112,6 @@ public sealed class DashboardRunTests : IDisposable
             File.Delete(config);
         }
     }
-
-    private static IAnsiConsole TestConsole(StringWriter printed) =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(printed) });
 
     private static List<TraceSpan> DownstreamCalls(RunResult run, string scenario) =>
         [.. run.Scenarios.Single(s => s.Name == scenario).Trace!.Spans

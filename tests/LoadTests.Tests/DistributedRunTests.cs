@@ -180,14 +180,7 @@ public sealed class DistributedRunTests(DistributedRunTests.ThreeGenerators run)
         private static async Task<(int Code, string Printed)> LoadTestsAsync(string[] arguments)
         {
             var printed = new StringWriter();
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-                Out = new AnsiConsoleOutput(printed),
-            });
-            console.Profile.Width = 400;
+            var console = TestConsole.Writing(printed, width: 400);
             var code = await LoadTestsApp.RunAsync(arguments, console);
             return (code, printed.ToString());
         }

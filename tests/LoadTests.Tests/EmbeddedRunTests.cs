@@ -53,7 +53,7 @@ public sealed class EmbeddedRunTests : IDisposable
     public async Task EmbeddedCompare_StartsItsOwnStack_AndShowsAsyncFarAheadOfSync()
     {
         var printed = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(printed) });
+        var console = TestConsole.Writing(printed);
 
         var code = await LoadTestsApp.RunAsync(["--profile", "smoke", "--scenario", "async,sync", "--output", _output, "--plain"], console);
 

@@ -34,14 +34,7 @@ public sealed partial class HttpScenarioFileTests : IAsyncLifetime, IDisposable
 
     private Task<int> RunAsync(string configPath)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(_console),
-        });
-        console.Profile.Width = 200;
+        var console = TestConsole.Writing(_console, width: 200);
         return LoadTestsApp.RunAsync(["--config", configPath, "--target", _echo.BaseAddress.ToString(), "--output", Output, "--plain"], console, CancellationToken.None, null);
     }
 

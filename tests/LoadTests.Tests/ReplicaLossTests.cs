@@ -29,7 +29,7 @@ public sealed class ReplicaLossTests : IDisposable
             { "scenarios": [ { "name": "through-the-gateway", "path": "/api/aggregated/?n=2&delay_ms=50",
                 "load": [ { "simulation": "inject", "rate": 40, "during": "16s" } ] } ] }
             """);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(new StringWriter()) });
+        var console = TestConsole.Quiet();
 
         var code = await LoadTestsApp.RunAsync(
             ["--config", config, "--target", stack.GatewayAddress.ToString(), "--scrape", endpoints["target-1"].ToString(), "--scrape", endpoints["target-2"].ToString(), "--output", Path.Combine(_work, "reports"), "--plain"],

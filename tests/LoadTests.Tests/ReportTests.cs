@@ -120,7 +120,7 @@ public sealed partial class ReportTests : IDisposable
     {
         var directory = Path.Combine(AppContext.BaseDirectory, "Fixtures", "compare-results.json");
 
-        var code = await LoadTestsApp.RunAsync(["compare", directory, directory, "--output", _output], Quiet());
+        var code = await LoadTestsApp.RunAsync(["compare", directory, directory, "--output", _output], TestConsole.Quiet());
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Contains("No regression", File.ReadAllText(Path.Combine(_output, "comparison.md")), StringComparison.Ordinal);
@@ -142,7 +142,7 @@ public sealed partial class ReportTests : IDisposable
         var candidate = Path.Combine(_output, "slower.json");
         await File.WriteAllTextAsync(candidate, System.Text.Json.JsonSerializer.Serialize(slower, ReportWriter.Json));
 
-        var code = await LoadTestsApp.RunAsync(["compare", baseline, candidate, "--output", Path.Combine(_output, "cmp")], Quiet());
+        var code = await LoadTestsApp.RunAsync(["compare", baseline, candidate, "--output", Path.Combine(_output, "cmp")], TestConsole.Quiet());
 
         Assert.Equal(ExitCodes.Regression, code);
         var comparison = System.Text.Json.JsonSerializer.Deserialize<RunComparison>(File.ReadAllText(Path.Combine(_output, "cmp", "comparison.json")), ReportWriter.Json)!;
@@ -170,13 +170,10 @@ public sealed partial class ReportTests : IDisposable
     [Fact]
     public async Task Compare_MissingFolder_ExitsTwo()
     {
-        var code = await LoadTestsApp.RunAsync(["compare", "/nonexistent/run", "/nonexistent/other"], Quiet());
+        var code = await LoadTestsApp.RunAsync(["compare", "/nonexistent/run", "/nonexistent/other"], TestConsole.Quiet());
 
         Assert.Equal(ExitCodes.BadConfiguration, code);
     }
-
-    private static IAnsiConsole Quiet() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(new StringWriter()) });
 
     [GeneratedRegex(@"(src|href)\s*=\s*[""']?(https?:)?//", RegexOptions.IgnoreCase)]
     private static partial Regex ExternalReference();
