@@ -21,8 +21,6 @@ public sealed partial class AspireDashboard : IAsyncDisposable
     /// <summary>An executable to run instead of the one from the package (another platform, another version).</summary>
     public const string PathVariable = "HARNESS_ASPIRE_DASHBOARD";
 
-    private const int OutputLinesKept = 200;
-
     // Runs the dashboard in the background and ends it when the parent (first argument) has gone;
     // SIGTERM to the guard is passed on, so stopping the guard stops the dashboard.
     private const string GuardScript = """
@@ -37,8 +35,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
 
     private readonly Process _process;
     private readonly AspireDashboardOptions _options;
-    private readonly Queue<string> _output = new();
-    private readonly StreamWriter? _log;
+    private readonly ChildOutput _output;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Uri? _url;
     private Uri? _otlpHttp;
@@ -49,11 +46,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
     {
         _options = options;
         _process = process;
-        if (options.LogFile is not null)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogFile))!);
-            _log = new StreamWriter(options.LogFile, append: true) { AutoFlush = true };
-        }
+        _output = new ChildOutput(options.LogFile);
     }
 
     /// <summary>
@@ -83,16 +76,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The last lines the dashboard printed (stdout and stderr), oldest first.</summary>
-    public IReadOnlyList<string> RecentOutput
-    {
-        get
-        {
-            lock (_output)
-            {
-                return [.. _output];
-            }
-        }
-    }
+    public IReadOnlyList<string> RecentOutput => _output.Recent;
 
     /// <summary>
     /// The standard OpenTelemetry variables that make a service export its traces, metrics and
@@ -251,16 +235,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
             return;
         }
 
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            if (_output.Count > OutputLinesKept)
-            {
-                _output.Dequeue();
-            }
-
-            _log?.WriteLine(line);
-        }
+        _output.Add(line);
 
         if (AddressLine().Match(line) is not { Success: true } match)
         {
@@ -330,10 +305,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
         {
             _telemetry?.Dispose();
             _process.Dispose();
-            lock (_output)
-            {
-                _log?.Dispose();
-            }
+            _output.Dispose();
         }
     }
 

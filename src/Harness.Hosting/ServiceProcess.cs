@@ -13,11 +13,8 @@ namespace Harness.Hosting;
 /// </remarks>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
-    private const int OutputLinesKept = 200;
-
     private readonly Process _process;
-    private readonly Queue<string> _output = new();
-    private readonly StreamWriter? _log;
+    private readonly ChildOutput _output;
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Uri> _addresses = [];
     private Uri? _baseAddress;
@@ -26,11 +23,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     {
         Options = options;
         _process = process;
-        if (options.LogFile is not null)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogFile))!);
-            _log = new StreamWriter(options.LogFile, append: true) { AutoFlush = true };
-        }
+        _output = new ChildOutput(options.LogFile);
     }
 
     public ServiceProcessOptions Options { get; }
@@ -60,16 +53,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The last lines the service printed (stdout and stderr), oldest first.</summary>
-    public IReadOnlyList<string> RecentOutput
-    {
-        get
-        {
-            lock (_output)
-            {
-                return [.. _output];
-            }
-        }
-    }
+    public IReadOnlyList<string> RecentOutput => _output.Recent;
 
     /// <summary>Starts the service and returns once <c>/health/ready</c> answers 200.</summary>
     public static async Task<ServiceProcess> StartAsync(ServiceProcessOptions options, CancellationToken cancellationToken = default)
@@ -187,16 +171,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             return;
         }
 
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            if (_output.Count > OutputLinesKept)
-            {
-                _output.Dequeue();
-            }
-
-            _log?.WriteLine(line);
-        }
+        _output.Add(line);
 
         if (ListeningLine().Match(line) is { Success: true } match)
         {
@@ -260,10 +235,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-            lock (_output)
-            {
-                _log?.Dispose();
-            }
+            _output.Dispose();
         }
     }
 
