@@ -100,6 +100,14 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         var summary = await File.ReadAllTextAsync(Path.Combine(report, "summary.md"));
         Assert.Contains("| browse / home | 100 | 100 | 0 |", summary, StringComparison.Ordinal);
         Assert.Contains("| browse / think | 100 | 100 | 0 |", summary, StringComparison.Ordinal);
+
+        // The report is self-contained: its styles and scripts come from the package, inlined whole.
+        var html = await File.ReadAllTextAsync(Path.Combine(report, "index.html"));
+        foreach (var asset in (string[])["charts.css", "report.css", "charts.js", "report.js"])
+        {
+            var content = await File.ReadAllTextAsync(Path.Combine(root, "src", "Harness.Load", "Reports", "Assets", asset));
+            Assert.True(html.Contains(content, StringComparison.Ordinal), $"index.html from the package lacks {asset}");
+        }
     }
 
     /// <summary>The page's C# example: the code block that starts with <c>using Harness.Load;</c>.</summary>
