@@ -309,6 +309,9 @@ public sealed class IntervalResult
 
     public long InFlight { get; set; }
 
+    /// <summary>True when the scenario's load had ended and the interval only saw requests still in flight finish (the drain): not steady state.</summary>
+    public bool Drain { get; set; }
+
     public StatsBlock Stats { get; set; } = new();
 
     public string Histogram { get; set; } = "";
