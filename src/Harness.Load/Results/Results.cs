@@ -521,10 +521,16 @@ public sealed class KneeResult
 
     public string Mode { get; set; } = "";
 
-    /// <summary>Users at the knee; null when throughput kept growing over the whole range.</summary>
+    /// <summary>Users at the knee (the last step before throughput flattened while p99 climbed); null when no step did both.</summary>
     public double? Users { get; set; }
 
     public double RpsAtKnee { get; set; }
+
+    /// <summary>Milliseconds: p99 at the knee step; 0 without a knee.</summary>
+    public double P99AtKnee { get; set; }
+
+    /// <summary>Milliseconds: p99 at the step after the knee, the climb that marks it; 0 without a knee.</summary>
+    public double P99AfterKnee { get; set; }
 
     public List<StepPoint> Steps { get; set; } = [];
 }
@@ -538,6 +544,9 @@ public sealed class StepPoint
     public double P50 { get; set; }
 
     public double P99 { get; set; }
+
+    /// <summary>The seconds the step's figures come from: the step less its transition (see the analysis).</summary>
+    public double Seconds { get; set; }
 
     public double? PoolThreads { get; set; }
 
