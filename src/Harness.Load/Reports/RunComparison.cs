@@ -46,7 +46,7 @@ public sealed class RunComparison
     /// <summary>The intervals that describe the steady state: full length, at the scenario's top load, with answers.</summary>
     internal static List<IntervalResult> Steady(ScenarioResult scenario)
     {
-        var full = scenario.Intervals.Where(i => i.Duration >= 0.9 * Median(scenario.Intervals.Select(x => x.Duration))).ToList();
+        var full = scenario.Intervals.Where(i => !i.Drain && i.Duration >= 0.9 * Median(scenario.Intervals.Select(x => x.Duration))).ToList();
         if (full.Count == 0)
         {
             return scenario.Intervals;
