@@ -76,6 +76,11 @@ public static class HtmlReport
         }
 
         html.Append("</tbody></table>");
+        if (ReportWriter.DrainLine(run) is { } drain)
+        {
+            html.Append(c, $"<p class=\"note drain\">{E(drain)}.</p>");
+        }
+
         if (run.Generators.Count > 0)
         {
             // A merged run: how the load was shared, so an overloaded generator stands out.
@@ -170,6 +175,7 @@ public static class HtmlReport
                 name = s.Name,
                 start = s.Start,
                 end = s.End,
+                drain = Drain(s),
                 intervals = s.Intervals.Select(i => new
                 {
                     t = i.Start,
@@ -208,6 +214,13 @@ public static class HtmlReport
             knees = analysis.Knees.Select(k => new { mode = k.Mode, users = k.Users, steps = k.Steps.Select(p => new { users = p.Users, okRps = p.OkRps, p99 = p.P99 }) }),
         },
         Compact);
+
+    /// <summary>From the first drain interval's start to the last one's end, or null when the scenario has none.</summary>
+    private static double[]? Drain(ScenarioResult scenario)
+    {
+        var drain = scenario.Intervals.Where(i => i.Drain).ToList();
+        return drain.Count == 0 ? null : [drain.Min(i => i.Start), Math.Round(drain.Max(i => i.Start + i.Duration), 3)];
+    }
 
     private static string Counts(Dictionary<string, long> counts) =>
         counts.Count == 0 ? "–" : string.Join(" ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{kv.Value}"));

@@ -26,6 +26,11 @@ internal static class SummaryPrinter
         }
 
         console.Write(table);
+        if (ReportWriter.DrainLine(result) is { } drain)
+        {
+            console.MarkupLine($"[grey]{Markup.Escape(drain)}.[/]");
+        }
+
         if (result.Analysis is { Headline.Length: > 0 } analysis)
         {
             console.MarkupLine($"[bold]{Markup.Escape(analysis.Headline)}[/]");
