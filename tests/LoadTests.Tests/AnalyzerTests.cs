@@ -75,6 +75,25 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
+    public void Knee_InAClosedModel_TakesAStepsRateFromItsUsersAndLatency_NotFromAnswersThatArriveInWaves()
+    {
+        // 2 users whose 5 s requests finish together: a wave of 2 answers every 5 s. The 15 s step
+        // keeps its last 8 s (at most half is transition), which held one wave or two depending
+        // on where the waves fell: counted, 0.25 or 0.5 req/s. The rate is 2 users / 5 s.
+        var scenario = Steps((2, [0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 5000));
+        scenario.Model = "closed";
+        foreach (var interval in scenario.Intervals)
+        {
+            interval.Stats.Latency = new LatencySummary { Mean = interval.Stats.Ok > 0 ? 5000 : 0 };
+        }
+
+        var step = Analyzer.Knee(scenario, []).Steps.Single();
+
+        Assert.Equal(0.4, step.OkRps);
+        Assert.Equal(8, step.Seconds);
+    }
+
+    [Fact]
     public void Knee_LeavesOutTheDrain()
     {
         var scenario = Steps((1, [10], 100), (2, [20], 100), (4, [40], 100));

@@ -75,7 +75,7 @@ public static class Analyzer
             steps.Add(new StepPoint
             {
                 Users = level[0].LoadLevel,
-                OkRps = Math.Round(intervals.Sum(i => i.Stats.Ok) / Math.Max(seconds, 1e-9), 3),
+                OkRps = Math.Round(scenario.Model == "closed" && ClosedRate(level[0].LoadLevel, intervals) is { } rate ? rate : intervals.Sum(i => i.Stats.Ok) / Math.Max(seconds, 1e-9), 3),
                 P50 = histogram.TotalCount > 0 ? Math.Round(histogram.GetValueAtPercentile(50) / 1000.0, 3) : 0,
                 P99 = histogram.TotalCount > 0 ? Math.Round(histogram.GetValueAtPercentile(99) / 1000.0, 3) : 0,
                 Seconds = Math.Round(seconds, 3),
@@ -104,6 +104,20 @@ public static class Analyzer
 
         knee.RpsAtKnee = steps.Count > 0 ? steps[^1].OkRps : 0;
         return knee;
+    }
+
+    /// <summary>
+    /// A closed step's ok requests/s by Little's law: each of its users always has one invocation
+    /// out, so the users over the mean invocation time (ok and failed alike) is the rate, and the
+    /// ok share of it is the ok rate. Counting answers in a window a few requests long is off by up
+    /// to a whole round when the users' requests finish together, as the sequential modes' do
+    /// (all of a step's users start at once and take 5 s each). Null when nothing finished.
+    /// </summary>
+    private static double? ClosedRate(double users, List<IntervalResult> intervals)
+    {
+        var ok = intervals.Sum(i => i.Stats.Ok);
+        var busySeconds = intervals.Sum(i => (i.Stats.Latency.Mean * i.Stats.Ok) + ((i.Stats.FailLatency?.Mean ?? 0) * i.Stats.Fail)) / 1000;
+        return ok + intervals.Sum(i => i.Stats.Fail) == 0 || busySeconds <= 0 ? null : users * ok / busySeconds;
     }
 
     /// <summary>Runs of consecutive load intervals at one level; drain intervals (load over) belong to no step.</summary>
