@@ -154,7 +154,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             var end = finished ? runner.MeasuringEndedAt : now;
 
             // One interval, or two when the load ended since the last tick: the load's last and the drain's first.
-            var cut = runner.Stats.Cut(end, runStart).Where(i => i.Duration >= 0.001).ToList();
+            var cut = runner.Stats.Cut(end, runStart).Where(Kept).ToList();
             if (finished)
             {
                 _closed.Add(runner);
@@ -174,7 +174,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
                     _stepIntervals[step] = stepIntervals = [];
                 }
 
-                foreach (var stepInterval in step.Cut(end, runStart).Where(i => i.Duration >= 0.001))
+                foreach (var stepInterval in step.Cut(end, runStart).Where(Kept))
                 {
                     stepInterval.LoadLevel = stepInterval.Drain ? 0 : level;
                     stepIntervals.Add(stepInterval);
@@ -220,6 +220,9 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
 
         observer.OnTick(new RunTick(t, planned, ticks, generator));
     }
+
+    // A sliver under a millisecond (the load ending just after a tick) is kept only if something happened in it, so the intervals still add up to the totals.
+    private static bool Kept(IntervalResult interval) => interval.Duration >= 0.001 || interval.Stats.Count + interval.Stats.Dropped > 0;
 
     private void CheckTargetGone(ScenarioRunner runner, IntervalResult interval, CancellationTokenSource stop)
     {
