@@ -258,6 +258,7 @@ public static class RunMerge
             Latency = LatencySummary.From(ok),
             FailLatency = Bound([.. blocks.Where(b => b.FailLatency is not null).Select(b => (b.FailLatency!, b.Fail))]),
             ScheduleLag = Bound([.. blocks.Where(b => b.ScheduleLag is not null).Select(b => (b.ScheduleLag!, b.Count))]),
+            UnfinishedElapsed = Bound([.. blocks.Where(b => b.UnfinishedElapsed is not null).Select(b => (b.UnfinishedElapsed!, b.Unfinished))]),
             StatusCodes = Add(blocks.Select(b => b.StatusCodes)),
             Errors = Add(blocks.Select(b => b.Errors)),
         };
