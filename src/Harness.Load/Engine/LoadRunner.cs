@@ -164,33 +164,40 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             }
 
             var finished = runner.Finished;
-            var interval = runner.Stats.Cut(finished ? runner.MeasuringEndedAt : now, runStart);
+            var end = finished ? runner.MeasuringEndedAt : now;
+
+            // One interval, or two when the load ended since the last tick: the load's last and the drain's first.
+            var cut = runner.Stats.Cut(end, runStart).Where(i => i.Duration >= 0.001).ToList();
             if (finished)
             {
                 _closed.Add(runner);
             }
 
-            if (interval.Duration < 0.001 && finished)
+            if (cut.Count == 0)
             {
                 continue;
             }
 
-            _intervals[runner].Add(interval);
+            _intervals[runner].AddRange(cut);
+            var level = cut.FirstOrDefault(i => !i.Drain)?.LoadLevel ?? 0;
             foreach (var step in runner.Stats.Steps)
             {
-                var stepInterval = step.Cut(finished ? runner.MeasuringEndedAt : now, runStart);
-                stepInterval.LoadLevel = interval.LoadLevel;
                 if (!_stepIntervals.TryGetValue(step, out var stepIntervals))
                 {
                     _stepIntervals[step] = stepIntervals = [];
                 }
 
-                stepIntervals.Add(stepInterval);
+                foreach (var stepInterval in step.Cut(end, runStart).Where(i => i.Duration >= 0.001))
+                {
+                    stepInterval.LoadLevel = stepInterval.Drain ? 0 : level;
+                    stepIntervals.Add(stepInterval);
+                }
             }
 
-            worstLag = Math.Max(worstLag, interval.Stats.ScheduleLag?.P99 ?? 0);
-            dropped += interval.Stats.Dropped;
-            var totals = runner.Stats.Totals(finished ? runner.MeasuringEndedAt : now);
+            var interval = cut[^1];
+            worstLag = Math.Max(worstLag, cut.Max(i => i.Stats.ScheduleLag?.P99 ?? 0));
+            dropped += cut.Sum(i => i.Stats.Dropped);
+            var totals = runner.Stats.Totals(end);
             ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail + totals.Dropped, runner.Stats.LoadLevel, runner.Stats.InFlight, finished));
 
             CheckTargetGone(runner, interval, stop);
@@ -303,6 +310,8 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             Simulations = [.. simulations.Select(s => s.ToString())],
             Start = Math.Round((stats.MeasuringSince - runStart) / (double)Stopwatch.Frequency, 3),
             End = Math.Round((ended - runStart) / (double)Stopwatch.Frequency, 3),
+            DrainSeconds = stats.LoadEndedAt is > 0 and var loadEnd && loadEnd < ended ? Math.Round((ended - loadEnd) / (double)Stopwatch.Frequency, 3) : 0,
+            DrainCount = stats.DrainCount,
             Completed = runner.Finished && _stopReason is null,
             EndedEarly = runner.EndedEarly,
             WarmUpCount = stats.WarmUpCount,

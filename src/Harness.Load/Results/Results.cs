@@ -120,10 +120,20 @@ public sealed class ScenarioResult
 
     public List<string> Simulations { get; set; } = [];
 
-    /// <summary>Seconds from the run's start when measuring began and ended (warm-up excluded).</summary>
+    /// <summary>Seconds from the run's start when measuring began and ended (warm-up excluded, drain included).</summary>
     public double Start { get; set; }
 
     public double End { get; set; }
+
+    /// <summary>
+    /// Seconds from the end of the load to <see cref="End"/>: requests still in flight finishing
+    /// (intervals marked <see cref="IntervalResult.Drain"/>). The load window, over which
+    /// <see cref="StatsBlock.Rps"/> is taken, is <see cref="Start"/> to <see cref="End"/> less this.
+    /// </summary>
+    public double DrainSeconds { get; set; }
+
+    /// <summary>Requests that finished in the drain (counted in <see cref="Stats"/>: they were sent under load).</summary>
+    public long DrainCount { get; set; }
 
     public bool Completed { get; set; }
 
