@@ -190,7 +190,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             worstLag = Math.Max(worstLag, interval.Stats.ScheduleLag?.P99 ?? 0);
             dropped += interval.Stats.Dropped;
             var totals = runner.Stats.Totals(finished ? runner.MeasuringEndedAt : now);
-            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail + totals.Dropped, runner.Stats.LoadLevel, runner.Stats.InFlight, finished));
+            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped });
 
             CheckTargetGone(runner, interval, stop);
             if (runner.Scenario.MaxFailCount > 0 && totals.Fail > runner.Scenario.MaxFailCount)
