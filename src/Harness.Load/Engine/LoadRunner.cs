@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,8 +12,6 @@ namespace Harness.Load;
 /// </summary>
 public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold> thresholds, ServerSampler? sampler, IRunObserver observer, ILoggerFactory? loggerFactory = null)
 {
-    private const int MinCountForAbort = 20;
-
     /// <summary>How long requests in flight may still finish after Ctrl+C or the time limit.</summary>
     internal static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(2);
 
@@ -198,7 +197,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             worstLag = Math.Max(worstLag, cut.Max(i => i.Stats.ScheduleLag?.P99 ?? 0));
             dropped += cut.Sum(i => i.Stats.Dropped);
             var totals = runner.Stats.Totals(end);
-            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail + totals.Dropped, runner.Stats.LoadLevel, runner.Stats.InFlight, finished));
+            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped });
 
             CheckTargetGone(runner, interval, stop);
             if (runner.Scenario.MaxFailCount > 0 && totals.Fail > runner.Scenario.MaxFailCount)
@@ -246,19 +245,14 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         }
     }
 
+    /// <summary>Stops on a threshold only once the end-of-run check could no longer pass it (<see cref="Threshold.FailsForGood"/>).</summary>
     private void CheckThresholdsEarly(ScenarioRunner runner, StatsBlock totals, CancellationTokenSource stop)
     {
-        if (totals.Count + totals.Dropped < MinCountForAbort)
+        foreach (var threshold in thresholds.Where(t => t.AppliesTo(runner.Scenario.Name)))
         {
-            return;
-        }
-
-        foreach (var threshold in thresholds.Where(t => t.AppliesTo(runner.Scenario.Name) && t.CanAbortEarly))
-        {
-            var actual = threshold.Read(totals);
-            if (!threshold.Holds(actual))
+            if (threshold.FailsForGood(totals))
             {
-                Stop($"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {actual:0.###})", stop);
+                Stop(string.Create(CultureInfo.InvariantCulture, $"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {threshold.Read(totals):0.###})"), stop);
                 return;
             }
         }
