@@ -225,9 +225,11 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             }
         }
 
-        if (sampler is not null && _sampling.IsCompleted)
+        if (sampler is not null)
         {
-            _sampling = sampler.SampleAsync(t, CancellationToken.None);
+            // Every tick asks: a server still busy with its last scrape gets a gap, not a silent skip.
+            var scrapes = sampler.SampleAsync(t, CancellationToken.None);
+            _sampling = _sampling.IsCompleted ? scrapes : Task.WhenAll(_sampling, scrapes);
         }
 
         observer.OnTick(new RunTick(t, planned, ticks, generator));

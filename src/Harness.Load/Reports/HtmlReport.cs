@@ -197,6 +197,7 @@ public static class HtmlReport
                 {
                     t = p.T,
                     up = p.Up,
+                    gap = p.Gap,
                     poolThreads = p.PoolThreads,
                     queueLength = p.QueueLength,
                     cpu = p.Cpu,

@@ -422,12 +422,18 @@ public sealed class LatencySummary
 
 public sealed record PercentilePoint(double Percentile, double Ms);
 
-/// <summary>One scrape of a server's /metrics, on the run's timeline. Null where the scrape failed or the metric is absent.</summary>
+/// <summary>
+/// One scrape of a server's /metrics, on the run's timeline at the moment it was answered. Null
+/// where the scrape failed or the metric is absent; rates are per second of that span between answers.
+/// </summary>
 public sealed class ServerSample
 {
     public double T { get; set; }
 
     public bool Up { get; set; }
+
+    /// <summary>Why this sample has no values (no answer in time, the scrape failed, the previous one was still out); null when it was answered.</summary>
+    public string? Gap { get; set; }
 
     public double? PoolThreads { get; set; }
 

@@ -309,6 +309,7 @@ public static class RunMerge
     {
         T = Math.Round(s.T + offset, 3),
         Up = s.Up,
+        Gap = s.Gap,
         PoolThreads = s.PoolThreads,
         QueueLength = s.QueueLength,
         CompletedPerSecond = s.CompletedPerSecond,
