@@ -16,7 +16,7 @@ public sealed class RunMergeTests
         Assert.Equal(20, fail.P50); // the whole's p50 is 10: the highest segment's is a bound above it
         Assert.Equal(20, fail.P99);
         Assert.Equal(4, merged.Scenarios.Single().Stats.Fail);
-        Assert.Contains("failure latency and schedule lag", merged.Settings[RunMerge.BoundsSetting], StringComparison.Ordinal);
+        Assert.Contains("failure latency, schedule lag", merged.Settings[RunMerge.BoundsSetting], StringComparison.Ordinal);
         Assert.Contains("upper bounds", merged.Settings[RunMerge.BoundsSetting], StringComparison.Ordinal);
     }
 

@@ -225,6 +225,23 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task TimeLimit_EndsLikeCtrlC_NotAfterTheDrainTimeout_AndWritesTheReport()
+    {
+        var config = Config("""{ "scenarios": [ { "name": "stuck", "path": "/slow?ms=120000", "load": [ { "simulation": "inject", "rate": 20, "during": "60s" } ] } ] }""");
+        var started = DateTimeOffset.UtcNow;
+
+        var code = await RunAsync(["--config", config, "--target", _server.BaseAddress.ToString(), "--time-limit", "1s", "--drain-timeout", "60s", "--request-timeout", "120s"]);
+
+        // Ctrl+C gives requests in flight 2 s; the whole drain timeout would be a minute.
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(25), $"took {DateTimeOffset.UtcNow - started}");
+        Assert.Equal(ExitCodes.Ok, code);
+        var result = OnlyResult();
+        Assert.False(result.Completed);
+        Assert.Equal("time limit of 1s reached", result.StopReason);
+        Assert.InRange(result.Scenarios.Single().Stats.Unfinished, 10, 30);
+    }
+
+    [Fact]
     public async Task TargetGoingAwayMidRun_EndsTheRunWithAMessage_AndWritesTheReport()
     {
         var doomed = await LocalServer.StartAsync();

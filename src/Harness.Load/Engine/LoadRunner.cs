@@ -13,6 +13,9 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
 {
     private const int MinCountForAbort = 20;
 
+    /// <summary>How long requests in flight may still finish after Ctrl+C or the time limit.</summary>
+    internal static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(2);
+
     private readonly Dictionary<ScenarioRunner, List<IntervalResult>> _intervals = [];
     private readonly Dictionary<StatsRecorder, List<IntervalResult>> _stepIntervals = [];
     private readonly Dictionary<ScenarioRunner, int> _unreachableIntervals = [];
@@ -48,11 +51,21 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         using var interrupted = cancellationToken.Register(() =>
         {
             _stopReason ??= "interrupted";
-
-            // An interrupted user wants the report now: in-flight requests get two seconds.
-            hardStop.CancelAfter(TimeSpan.FromSeconds(2));
+            CancelAfterGrace(hardStop);
         });
-        using var limit = settings.TimeLimit is { } timeLimit ? new Timer(_ => Stop($"time limit of {Durations.Format(timeLimit)} reached", stop), null, timeLimit, Timeout.InfiniteTimeSpan) : null;
+
+        // A time limit is a deadline, not a wish: it ends the run the way Ctrl+C does, not after the whole drain timeout.
+        using var limit = settings.TimeLimit is { } timeLimit
+            ? new Timer(
+                _ =>
+                {
+                    Stop($"time limit of {Durations.Format(timeLimit)} reached", stop);
+                    CancelAfterGrace(hardStop);
+                },
+                null,
+                timeLimit,
+                Timeout.InfiniteTimeSpan)
+            : null;
 
         var groups = runners
             .GroupBy(r => string.IsNullOrEmpty(r.Scenario.Group) ? r.Scenario.Name : r.Scenario.Group)
@@ -241,6 +254,19 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
                 Stop($"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {actual:0.###})", stop);
                 return;
             }
+        }
+    }
+
+    /// <summary>Someone wants the report now (Ctrl+C, the time limit): requests in flight get <see cref="InterruptGrace"/>, then are cancelled as unfinished.</summary>
+    private static void CancelAfterGrace(CancellationTokenSource hardStop)
+    {
+        try
+        {
+            hardStop.CancelAfter(InterruptGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run already ended.
         }
     }
 

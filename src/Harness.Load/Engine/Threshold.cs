@@ -12,7 +12,7 @@ namespace Harness.Load;
 public sealed partial record Threshold(string? Scenario, string Metric, string Operator, double Value, string Expression)
 {
     public static readonly IReadOnlyList<string> Metrics =
-        ["p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min", "rps", "ok_rps", "fail_rate", "fail_count", "count", "dropped", "late_rate", "lag_p99"];
+        ["p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min", "rps", "ok_rps", "fail_rate", "fail_count", "count", "dropped", "unfinished", "late_rate", "lag_p99"];
 
     private static readonly HashSet<string> LatencyMetrics = ["p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min", "lag_p99"];
 
@@ -66,9 +66,10 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
         "rps" => stats.Rps,
         "ok_rps" => stats.OkRps,
         "fail_rate" => stats.FailRate,
-        "fail_count" => stats.Fail + stats.Dropped,
+        "fail_count" => stats.Fail + stats.Dropped + stats.Unfinished,
         "count" => stats.Count,
         "dropped" => stats.Dropped,
+        "unfinished" => stats.Unfinished,
         "late_rate" => stats.Count == 0 ? 0 : (double)stats.Late / stats.Count,
         "lag_p99" => stats.ScheduleLag?.P99 ?? 0,
         _ when Metric.StartsWith("check:", StringComparison.Ordinal) => stats.Count == 0 ? 0 : (double)stats.Errors.GetValueOrDefault(Metric) / stats.Count,

@@ -93,7 +93,7 @@ public static class HtmlReport
         if (analysis.Knees.Count > 0)
         {
             html.Append("<p>Knees: ");
-            html.Append(string.Join(" · ", analysis.Knees.Select(k => E(k.Users is { } u ? string.Create(c, $"{k.Mode} at {u:0} users ({k.RpsAtKnee:0.#} req/s)") : $"{k.Mode}: none within the steps"))));
+            html.Append(string.Join(" · ", analysis.Knees.Select(k => E(k.Users is { } u ? string.Create(c, $"{k.Mode} at {u:0} users ({k.RpsAtKnee:0.#} req/s; p99 {ReportWriter.Seconds(k.P99AtKnee)} → {ReportWriter.Seconds(k.P99AfterKnee)})") : $"{k.Mode}: none within the steps"))));
             html.Append("</p>");
         }
 
@@ -126,12 +126,12 @@ public static class HtmlReport
         html.Append(comparison.HasRegression
             ? "<p class=\"bad headline\">Regression beyond the runs' noise.</p>"
             : "<p class=\"good headline\">No regression beyond the runs' noise.</p>");
-        html.Append("<p class=\"note\">A difference counts when it exceeds twice the combined standard error of the two runs' steady intervals and 5% of the baseline.</p>");
-        html.Append("<table><thead><tr><th>scenario</th><th>metric</th><th>baseline</th><th>candidate</th><th>change</th><th>noise ±</th><th>verdict</th></tr></thead><tbody>");
+        html.Append(c, $"<p class=\"note\">{E(RunComparison.NoiseRule)}</p>");
+        html.Append("<table><thead><tr><th>scenario</th><th>metric</th><th>baseline</th><th>candidate</th><th>change</th><th>noise ±</th><th>blocks</th><th>verdict</th></tr></thead><tbody>");
         foreach (var d in comparison.Deltas)
         {
             var css = d.Verdict switch { "regression" => "bad", "improvement" => "good", _ => "" };
-            html.Append(c, $"<tr><th>{E(d.Scenario)}</th><td>{E(d.Metric)}</td><td>{d.Baseline:0.###}</td><td>{d.Candidate:0.###}</td><td>{(d.Change is { } ch ? (ch * 100).ToString("+0.0;-0.0;0", c) + "%" : "–")}</td><td>{d.Noise:0.###}</td><td class=\"{css}\">{E(d.Verdict)}</td></tr>");
+            html.Append(c, $"<tr><th>{E(d.Scenario)}</th><td>{E(d.Metric)}</td><td>{d.Baseline:0.###}</td><td>{d.Candidate:0.###}</td><td>{(d.Change is { } ch ? (ch * 100).ToString("+0.0;-0.0;0", c) + "%" : "–")}</td><td>{RunComparison.NoiseText(d)}</td><td>{E(d.Blocks)}</td><td class=\"{css}\">{E(d.Verdict)}</td></tr>");
         }
 
         html.Append("</tbody></table>");

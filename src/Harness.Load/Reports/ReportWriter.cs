@@ -136,11 +136,12 @@ public static class ReportWriter
 
         if (run.Analysis?.Knees.Count > 0)
         {
-            md.AppendLine("| mode | knee (users) | req/s at knee | steps (users: req/s, p99) |");
-            md.AppendLine("|---|---:|---:|---|");
+            md.AppendLine("| mode | knee (users) | req/s at knee | p99 at knee → next step | steps (users: req/s, p99) |");
+            md.AppendLine("|---|---:|---:|---:|---|");
             foreach (var k in run.Analysis.Knees)
             {
-                md.AppendLine(c, $"| {k.Mode} | {(k.Users is { } u ? u.ToString("0", c) : "none in range")} | {k.RpsAtKnee:0.#} | {string.Join("; ", k.Steps.Select(p => string.Create(c, $"{p.Users:0}: {p.OkRps:0.#}, {Seconds(p.P99)}")))} |");
+                var climb = k.Users is null ? "–" : $"{Seconds(k.P99AtKnee)} → {Seconds(k.P99AfterKnee)}";
+                md.AppendLine(c, $"| {k.Mode} | {(k.Users is { } u ? u.ToString("0", c) : "none in range")} | {k.RpsAtKnee:0.#} | {climb} | {string.Join("; ", k.Steps.Select(p => string.Create(c, $"{p.Users:0}: {p.OkRps:0.#}, {Seconds(p.P99)}")))} |");
             }
 
             md.AppendLine();

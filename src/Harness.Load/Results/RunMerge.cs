@@ -8,7 +8,7 @@ namespace Harness.Load;
 /// run one generator would have measured: counts and bytes summed, the ok-latency HDR histograms
 /// added interval by interval (aligned on the segments' common start), so percentiles are exact,
 /// not averaged; generator and server samples kept per generator; thresholds checked on the whole.
-/// Failure latency and schedule lag are kept by each segment as summaries, not histograms, so their
+/// Failure latency, schedule lag and unfinished requests' wait are kept by each segment as summaries, not histograms, so their
 /// merged percentiles are upper bounds; the merged run's settings say so (<see cref="BoundsSetting"/>).
 /// </summary>
 public static class RunMerge
@@ -17,7 +17,7 @@ public static class RunMerge
     public const string BoundsSetting = "merged_latency";
 
     private const string BoundsNote =
-        "ok latency exact (the segments' histograms added); failure latency and schedule lag: min and max exact, mean and spread pooled by count, percentiles upper bounds (the highest segment's, so a lag_p99 threshold reads a bound)";
+        "ok latency exact (the segments' histograms added); failure latency, schedule lag and unfinished requests' wait: min and max exact, mean and spread pooled by count, percentiles upper bounds (the highest segment's, so a lag_p99 threshold reads a bound)";
 
     /// <summary>Merges <paramref name="segments"/> (named by <paramref name="sources"/> in messages), or refuses with a <see cref="ConfigurationException"/> saying why.</summary>
     public static RunResult Merge(IReadOnlyList<RunResult> segments, IReadOnlyList<string> sources, IEnumerable<Threshold>? thresholds = null)
@@ -244,8 +244,8 @@ public static class RunMerge
     }
 
     /// <summary>
-    /// Counts add; ok latency comes from the added histogram (exact). Failure latency and schedule
-    /// lag are kept only as summaries per segment, so their merge is bounded, not exact (see <see cref="Bound"/>).
+    /// Counts add; ok latency comes from the added histogram (exact). Failure latency, schedule
+    /// lag and unfinished requests' wait are kept only as summaries per segment, so their merge is bounded, not exact (see <see cref="Bound"/>).
     /// </summary>
     private static StatsBlock MergeStats(IReadOnlyList<StatsBlock> blocks, HistogramBase ok, double seconds)
     {
@@ -266,6 +266,7 @@ public static class RunMerge
             Latency = LatencySummary.From(ok),
             FailLatency = Bound([.. blocks.Where(b => b.FailLatency is not null).Select(b => (b.FailLatency!, b.Fail))]),
             ScheduleLag = Bound([.. blocks.Where(b => b.ScheduleLag is not null).Select(b => (b.ScheduleLag!, b.Count + b.Unfinished))]),
+            UnfinishedElapsed = Bound([.. blocks.Where(b => b.UnfinishedElapsed is not null).Select(b => (b.UnfinishedElapsed!, b.Unfinished))]),
             StatusCodes = Add(blocks.Select(b => b.StatusCodes)),
             Errors = Add(blocks.Select(b => b.Errors)),
         };

@@ -87,7 +87,7 @@
 
   if (run.knees && run.knees.length) {
     const knees = section(charts, 'Where each mode stops scaling',
-      'Throughput and p99 at each concurrency step. The knee is the last step before throughput stopped growing (by 10% or more) while latency kept climbing.');
+      'Throughput and p99 at each concurrency step, each without its first request duration (the transition). The knee is the last step before throughput grew by less than 10% while p99 grew 1.5× or more; throughput that flattens with p99 flat is a limit elsewhere, not a knee.');
     const userTicks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map(value => ({ value, label: String(value) }));
     chart(box(knees), {
       title: 'Requests/s by concurrency', x: { log: true, ticks: userTicks, format: v => v + ' users' }, y: { unit: 'req/s', label: 'requests/s' },
