@@ -101,6 +101,7 @@ internal sealed class ScenarioRunner
         finally
         {
             await own.CancelAsync().ConfigureAwait(false);
+            await SettleCancelledAsync().ConfigureAwait(false);
             if (!Stats.IsMeasuring)
             {
                 Stats.BeginMeasuring(Stopwatch.GetTimestamp());
@@ -346,7 +347,7 @@ internal sealed class ScenarioRunner
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
-                Stats.RecordUnfinished();
+                Stats.RecordUnfinished(Stopwatch.GetTimestamp() - intended);
                 return;
             }
             catch (Exception ex)
@@ -356,7 +357,7 @@ internal sealed class ScenarioRunner
 
             if (hardStop.IsCancellationRequested && result.IsError)
             {
-                Stats.RecordUnfinished();
+                Stats.RecordUnfinished(Stopwatch.GetTimestamp() - intended);
                 return;
             }
 
@@ -438,6 +439,30 @@ internal sealed class ScenarioRunner
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
                 // Same as above: the hard stop ends them.
+            }
+        }
+
+        _stopping = false;
+    }
+
+    /// <summary>
+    /// Cancelled requests count themselves as unfinished when their continuations run: wait for
+    /// them (briefly: a step that ignores its token is not waited for), so the last interval and
+    /// the totals include them.
+    /// </summary>
+    private async Task SettleCancelledAsync()
+    {
+        _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _stopping = true;
+        if (Stats.InFlight > 0)
+        {
+            try
+            {
+                await _drained.Task.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Counted if they end before the totals are read, not waited for any longer.
             }
         }
 

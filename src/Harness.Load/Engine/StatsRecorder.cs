@@ -19,15 +19,18 @@ internal sealed class StatsRecorder
     private readonly Recorder _okLatency = NewRecorder();
     private readonly Recorder _failLatency = NewRecorder();
     private readonly Recorder _lag = NewRecorder();
+    private readonly Recorder _unfinished = NewRecorder();
     private readonly HistogramBase _okTotal = NewHistogram();
     private readonly HistogramBase _failTotal = NewHistogram();
     private readonly HistogramBase _lagTotal = NewHistogram();
+    private readonly HistogramBase _unfinishedTotal = NewHistogram();
     private readonly long[] _statusCodes = new long[600];
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly Counters _total = new();
     private HistogramBase? _okRecycle;
     private HistogramBase? _failRecycle;
     private HistogramBase? _lagRecycle;
+    private HistogramBase? _unfinishedRecycle;
     private Counters _lastCut = new();
     private long[] _lastStatusCodes = new long[600];
     private Dictionary<string, long> _lastErrors = new(StringComparer.Ordinal);
@@ -115,6 +118,7 @@ internal sealed class StatsRecorder
         _okLatency.Reset();
         _failLatency.Reset();
         _lag.Reset();
+        _unfinished.Reset();
         _measuringSince = timestamp;
         _lastCutAt = timestamp;
         _measuring = true;
@@ -212,10 +216,12 @@ internal sealed class StatsRecorder
         }
     }
 
-    public void RecordUnfinished()
+    /// <summary>A request cancelled at the run's end, <paramref name="elapsedTicks"/> after it started (open model: after it was due).</summary>
+    public void RecordUnfinished(long elapsedTicks)
     {
         if (_measuring)
         {
+            _unfinished.RecordValue(Math.Clamp((long)(elapsedTicks * MicrosPerTick), 1, HighestMicros));
             Interlocked.Increment(ref _total.Unfinished);
         }
     }
@@ -253,9 +259,11 @@ internal sealed class StatsRecorder
         _okRecycle = _okLatency.GetIntervalHistogram(_okRecycle);
         _failRecycle = _failLatency.GetIntervalHistogram(_failRecycle);
         _lagRecycle = _lag.GetIntervalHistogram(_lagRecycle);
+        _unfinishedRecycle = _unfinished.GetIntervalHistogram(_unfinishedRecycle);
         _okTotal.Add(_okRecycle);
         _failTotal.Add(_failRecycle);
         _lagTotal.Add(_lagRecycle);
+        _unfinishedTotal.Add(_unfinishedRecycle);
 
         var now = _total.Snapshot();
         var delta = now.Minus(_lastCut);
@@ -270,7 +278,7 @@ internal sealed class StatsRecorder
             LoadLevel = drain ? 0 : Math.Round(LoadLevel, 3),
             InFlight = InFlight,
             Drain = drain,
-            Stats = BuildStats(delta, seconds, _okRecycle, _failRecycle, _lagRecycle, Diff(statusNow, _lastStatusCodes), Diff(errorsNow, _lastErrors)),
+            Stats = BuildStats(delta, seconds, _okRecycle, _failRecycle, _lagRecycle, _unfinishedRecycle, Diff(statusNow, _lastStatusCodes), Diff(errorsNow, _lastErrors)),
             Histogram = HistogramCodec.Encode(_okRecycle),
         };
         _lastCut = now;
@@ -295,6 +303,7 @@ internal sealed class StatsRecorder
                 _okTotal,
                 _failTotal,
                 _lagTotal,
+                _unfinishedTotal,
                 Diff(SnapshotStatusCodes(), new long[_statusCodes.Length]),
                 new Dictionary<string, long>(_errors, StringComparer.Ordinal));
         }
@@ -309,7 +318,7 @@ internal sealed class StatsRecorder
         new(1, HighestMicros, 3, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
 
     private static StatsBlock BuildStats(
-        Counters counts, double seconds, HistogramBase ok, HistogramBase fail, HistogramBase lag,
+        Counters counts, double seconds, HistogramBase ok, HistogramBase fail, HistogramBase lag, HistogramBase unfinished,
         Dictionary<string, long> statusCodes, Dictionary<string, long> errors) => new()
         {
             Count = counts.Ok + counts.Fail,
@@ -324,6 +333,7 @@ internal sealed class StatsRecorder
             Latency = LatencySummary.From(ok),
             FailLatency = fail.TotalCount > 0 ? LatencySummary.From(fail) : null,
             ScheduleLag = lag.TotalCount > 0 ? LatencySummary.From(lag) : null,
+            UnfinishedElapsed = unfinished.TotalCount > 0 ? LatencySummary.From(unfinished) : null,
             StatusCodes = statusCodes,
             Errors = errors,
         };

@@ -341,7 +341,11 @@ public sealed class StatsBlock
     /// <summary>Open model: requests that left more than the lateness bound after their intended start.</summary>
     public long Late { get; set; }
 
-    /// <summary>Requests still in flight when the run stopped, cancelled and not counted as ok or failed.</summary>
+    /// <summary>
+    /// Requests still in flight when the run stopped (drain timeout, Ctrl+C, time limit), cancelled:
+    /// neither ok nor failed, not in <see cref="Count"/> nor the percentiles, but counted in
+    /// <see cref="FailRate"/>, since they did not succeed; <see cref="UnfinishedElapsed"/> says how long they had waited.
+    /// </summary>
     public long Unfinished { get; set; }
 
     public double Rps { get; set; }
@@ -358,12 +362,15 @@ public sealed class StatsBlock
     /// <summary>Open model: how late requests left against their schedule.</summary>
     public LatencySummary? ScheduleLag { get; set; }
 
+    /// <summary>How long the <see cref="Unfinished"/> requests had been out when they were cancelled (open model: since they were due); their latency was at least this.</summary>
+    public LatencySummary? UnfinishedElapsed { get; set; }
+
     public Dictionary<string, long> StatusCodes { get; set; } = [];
 
     public Dictionary<string, long> Errors { get; set; } = [];
 
-    /// <summary>Failed and dropped over everything planned.</summary>
-    public double FailRate => Count + Dropped == 0 ? 0 : (double)(Fail + Dropped) / (Count + Dropped);
+    /// <summary>Everything planned that did not end ok (failed, dropped, unfinished) over everything planned.</summary>
+    public double FailRate => Count + Dropped + Unfinished == 0 ? 0 : (double)(Fail + Dropped + Unfinished) / (Count + Dropped + Unfinished);
 }
 
 /// <summary>Milliseconds.</summary>
@@ -415,12 +422,18 @@ public sealed class LatencySummary
 
 public sealed record PercentilePoint(double Percentile, double Ms);
 
-/// <summary>One scrape of a server's /metrics, on the run's timeline. Null where the scrape failed or the metric is absent.</summary>
+/// <summary>
+/// One scrape of a server's /metrics, on the run's timeline at the moment it was answered. Null
+/// where the scrape failed or the metric is absent; rates are per second of that span between answers.
+/// </summary>
 public sealed class ServerSample
 {
     public double T { get; set; }
 
     public bool Up { get; set; }
+
+    /// <summary>Why this sample has no values (no answer in time, the scrape failed, the previous one was still out); null when it was answered.</summary>
+    public string? Gap { get; set; }
 
     public double? PoolThreads { get; set; }
 

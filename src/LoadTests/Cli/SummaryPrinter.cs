@@ -11,7 +11,7 @@ internal static class SummaryPrinter
     {
         var c = CultureInfo.InvariantCulture;
         var table = new Table().Border(TableBorder.Rounded).Title($"{result.Suite}: {(result.Completed ? "completed" : "stopped early: " + result.StopReason)}");
-        foreach (var column in (string[])["scenario", "requests", "ok req/s", "mean", "p50", "p99", "max", "failed", "dropped"])
+        foreach (var column in (string[])["scenario", "requests", "ok req/s", "mean", "p50", "p99", "max", "failed", "not sent (cap)", "unfinished"])
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
@@ -29,6 +29,11 @@ internal static class SummaryPrinter
         if (ReportWriter.DrainLine(result) is { } drain)
         {
             console.MarkupLine($"[grey]{Markup.Escape(drain)}.[/]");
+        }
+
+        foreach (var s in result.Scenarios.Where(s => s.Stats.Dropped > 0 || s.Stats.Unfinished > 0))
+        {
+            console.MarkupLine($"[yellow]{Markup.Escape(s.Name)}:[/] {Markup.Escape(ReportWriter.NotOk(s.Stats))}");
         }
 
         if (result.Analysis is { Headline.Length: > 0 } analysis)
@@ -57,6 +62,7 @@ internal static class SummaryPrinter
             ReportWriter.Seconds(st.Latency.P99),
             ReportWriter.Seconds(st.Latency.Max),
             st.Fail > 0 ? $"[red]{st.Fail}[/]" : "0",
-            st.Dropped.ToString(c));
+            st.Dropped.ToString(c),
+            st.Unfinished.ToString(c));
     }
 }
