@@ -98,6 +98,8 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             _stopReason ??= "interrupted";
         }
 
+        // The last scrape is awaited first, so the closing sample is taken rather than recorded as a gap.
+        await _sampling.ConfigureAwait(false);
         Tick(runners, runStart, planned, stop);
         await _sampling.ConfigureAwait(false);
 

@@ -203,7 +203,6 @@ public static class HtmlReport
                 {
                     t = p.T,
                     up = p.Up,
-                    gap = p.Gap,
                     poolThreads = p.PoolThreads,
                     queueLength = p.QueueLength,
                     cpu = p.Cpu,
