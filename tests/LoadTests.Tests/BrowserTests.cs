@@ -71,6 +71,30 @@ public sealed partial class BrowserTests : IDisposable
         Assert.Contains("One request per mode", dom, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ServerCharts_BreakTheirLine_AtAMissedSample()
+    {
+        var run = ReportTests.Fixture("starvation-results.json");
+        run.Servers =
+        [
+            new ServerSeries
+            {
+                Name = "target",
+                Samples = [.. Enumerable.Range(0, 11).Select(t => t == 5
+                    ? new ServerSample { T = t, Gap = "the previous scrape was still unanswered" }
+                    : new ServerSample { T = t, Up = true, PoolThreads = 10 + t, QueueLength = 0, Cpu = 0.5, WorkingSetBytes = 1e8, InFlightRequests = 1 })],
+            },
+        ];
+        var page = Path.Combine(_output, "index.html");
+        await File.WriteAllTextAsync(page, HtmlReport.Render(run));
+
+        var (dom, log) = await ChromiumAsync("--dump-dom", page);
+
+        var line = Regex.Match(dom, "aria-label=\"Thread-pool threads\".*?<path d=\"([^\"]*)\" class=\"hc-line\"", RegexOptions.Singleline);
+        Assert.True(line.Success, $"no thread-pool chart drawn. Browser log:{Environment.NewLine}{log}");
+        Assert.Equal(2, line.Groups[1].Value.Count(c => c == 'M')); // one stroke before the gap, one after
+    }
+
     private Task<(string Stdout, string Stderr)> ChromiumAsync(string action, string page, params string[] extra) =>
         Chromium.RunAsync(Path.Combine(_output, "profile"), action, page, extra);
 

@@ -102,6 +102,28 @@ public sealed class ComparisonTests(ITestOutputHelper log) : IDisposable
         Assert.False(comparison.HasRegression);
     }
 
+    [Fact]
+    public void Compare_IntervalsInWhichNoRequestFinished_CountInThroughput()
+    {
+        // Requests of about two intervals: the same users finish twice as many every other interval
+        // and none in between. That is the same throughput as finishing them evenly.
+        var even = Independent(seed: 21, count: 20, spread: 0.01);
+        var baseline = Run(Scenario("sync", even, latencyMs: 500));
+        var candidate = Run(Scenario("sync", even, latencyMs: 500));
+        foreach (var (interval, t) in candidate.Scenarios[0].Intervals.Select((interval, t) => (interval, t)))
+        {
+            var finished = t % 2 == 0 ? 2 * interval.Stats.Ok : 0;
+            interval.Stats = new StatsBlock { Count = finished, Ok = finished, Rps = finished, OkRps = finished, Latency = finished > 0 ? interval.Stats.Latency : new LatencySummary() };
+            interval.Histogram = finished > 0 ? interval.Histogram : "";
+        }
+
+        var comparison = RunComparison.Compare(baseline, candidate, "a", "b");
+        log.WriteLine(comparison.Markdown());
+
+        Assert.InRange(comparison.Deltas.Single(d => d.Metric == "ok req/s").Change!.Value, -0.03, 0.03);
+        Assert.All(comparison.Deltas, d => Assert.Equal("within noise", d.Verdict));
+    }
+
     private async Task<int> CompareThroughTheCli(RunResult baseline, RunResult candidate)
     {
         Directory.CreateDirectory(_output);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,8 +12,6 @@ namespace Harness.Load;
 /// </summary>
 public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold> thresholds, ServerSampler? sampler, IRunObserver observer, ILoggerFactory? loggerFactory = null)
 {
-    private const int MinCountForAbort = 20;
-
     /// <summary>How long requests in flight may still finish after Ctrl+C or the time limit.</summary>
     internal static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(2);
 
@@ -164,34 +163,41 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             }
 
             var finished = runner.Finished;
-            var interval = runner.Stats.Cut(finished ? runner.MeasuringEndedAt : now, runStart);
+            var end = finished ? runner.MeasuringEndedAt : now;
+
+            // One interval, or two when the load ended since the last tick: the load's last and the drain's first.
+            var cut = runner.Stats.Cut(end, runStart).Where(i => i.Duration >= 0.001).ToList();
             if (finished)
             {
                 _closed.Add(runner);
             }
 
-            if (interval.Duration < 0.001 && finished)
+            if (cut.Count == 0)
             {
                 continue;
             }
 
-            _intervals[runner].Add(interval);
+            _intervals[runner].AddRange(cut);
+            var level = cut.FirstOrDefault(i => !i.Drain)?.LoadLevel ?? 0;
             foreach (var step in runner.Stats.Steps)
             {
-                var stepInterval = step.Cut(finished ? runner.MeasuringEndedAt : now, runStart);
-                stepInterval.LoadLevel = interval.LoadLevel;
                 if (!_stepIntervals.TryGetValue(step, out var stepIntervals))
                 {
                     _stepIntervals[step] = stepIntervals = [];
                 }
 
-                stepIntervals.Add(stepInterval);
+                foreach (var stepInterval in step.Cut(end, runStart).Where(i => i.Duration >= 0.001))
+                {
+                    stepInterval.LoadLevel = stepInterval.Drain ? 0 : level;
+                    stepIntervals.Add(stepInterval);
+                }
             }
 
-            worstLag = Math.Max(worstLag, interval.Stats.ScheduleLag?.P99 ?? 0);
-            dropped += interval.Stats.Dropped;
-            var totals = runner.Stats.Totals(finished ? runner.MeasuringEndedAt : now);
-            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail + totals.Dropped, runner.Stats.LoadLevel, runner.Stats.InFlight, finished));
+            var interval = cut[^1];
+            worstLag = Math.Max(worstLag, cut.Max(i => i.Stats.ScheduleLag?.P99 ?? 0));
+            dropped += cut.Sum(i => i.Stats.Dropped);
+            var totals = runner.Stats.Totals(end);
+            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped });
 
             CheckTargetGone(runner, interval, stop);
             if (runner.Scenario.MaxFailCount > 0 && totals.Fail > runner.Scenario.MaxFailCount)
@@ -219,9 +225,11 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             }
         }
 
-        if (sampler is not null && _sampling.IsCompleted)
+        if (sampler is not null)
         {
-            _sampling = sampler.SampleAsync(t, CancellationToken.None);
+            // Every tick asks: a server still busy with its last scrape gets a gap, not a silent skip.
+            var scrapes = sampler.SampleAsync(t, CancellationToken.None);
+            _sampling = _sampling.IsCompleted ? scrapes : Task.WhenAll(_sampling, scrapes);
         }
 
         observer.OnTick(new RunTick(t, planned, ticks, generator));
@@ -239,19 +247,14 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         }
     }
 
+    /// <summary>Stops on a threshold only once the end-of-run check could no longer pass it (<see cref="Threshold.FailsForGood"/>).</summary>
     private void CheckThresholdsEarly(ScenarioRunner runner, StatsBlock totals, CancellationTokenSource stop)
     {
-        if (totals.Count + totals.Dropped < MinCountForAbort)
+        foreach (var threshold in thresholds.Where(t => t.AppliesTo(runner.Scenario.Name)))
         {
-            return;
-        }
-
-        foreach (var threshold in thresholds.Where(t => t.AppliesTo(runner.Scenario.Name) && t.CanAbortEarly))
-        {
-            var actual = threshold.Read(totals);
-            if (!threshold.Holds(actual))
+            if (threshold.FailsForGood(totals))
             {
-                Stop($"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {actual:0.###})", stop);
+                Stop(string.Create(CultureInfo.InvariantCulture, $"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {threshold.Read(totals):0.###})"), stop);
                 return;
             }
         }
@@ -303,6 +306,8 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             Simulations = [.. simulations.Select(s => s.ToString())],
             Start = Math.Round((stats.MeasuringSince - runStart) / (double)Stopwatch.Frequency, 3),
             End = Math.Round((ended - runStart) / (double)Stopwatch.Frequency, 3),
+            DrainSeconds = stats.LoadEndedAt is > 0 and var loadEnd && loadEnd < ended ? Math.Round((ended - loadEnd) / (double)Stopwatch.Frequency, 3) : 0,
+            DrainCount = stats.DrainCount,
             Completed = runner.Finished && _stopReason is null,
             EndedEarly = runner.EndedEarly,
             WarmUpCount = stats.WarmUpCount,

@@ -94,6 +94,8 @@ internal sealed class ScenarioRunner
                 await RunPhasesAsync(stop, hardStop).ConfigureAwait(false);
             }
 
+            // What finishes from here on is the drain: load level 0, intervals of its own.
+            Stats.EndLoad(Stopwatch.GetTimestamp());
             await DrainAsync(hardStop).ConfigureAwait(false);
         }
         finally
@@ -106,6 +108,7 @@ internal sealed class ScenarioRunner
             }
 
             MeasuringEndedAt = Stopwatch.GetTimestamp();
+            Stats.EndLoad(MeasuringEndedAt);
             _finished = true;
             if (_scenario.Clean is not null)
             {

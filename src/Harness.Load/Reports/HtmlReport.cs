@@ -56,12 +56,12 @@ public static class HtmlReport
             html.Append("<p class=\"good\">Generator health: no warnings (CPU, GC pauses, thread-pool queue and schedule lag stayed within bounds).</p>");
         }
 
-        html.Append("<table><thead><tr><th>scenario</th><th>requests</th><th>ok</th><th>failed</th><th>dropped</th><th>req/s ok</th><th>vs best</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th><th>peak pool threads</th><th>status codes</th><th>errors</th></tr></thead><tbody>");
+        html.Append("<table><thead><tr><th>scenario</th><th>requests</th><th>ok</th><th>failed</th><th>not sent (in-flight cap)</th><th>unfinished</th><th>req/s ok</th><th>vs best</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th><th>peak pool threads</th><th>status codes</th><th>errors</th></tr></thead><tbody>");
         foreach (var s in run.Scenarios)
         {
             var st = s.Stats;
             var mode = analysis.Modes.FirstOrDefault(m => m.Scenario == s.Name);
-            html.Append(c, $"<tr><th>{E(s.Name)}</th><td>{st.Count}</td><td>{st.Ok}</td><td>{st.Fail}</td><td>{st.Dropped}</td><td>{st.OkRps:0.##}</td>");
+            html.Append(c, $"<tr><th>{E(s.Name)}</th><td>{st.Count}</td><td>{st.Ok}</td><td>{st.Fail}</td><td>{st.Dropped}</td><td>{st.Unfinished}</td><td>{st.OkRps:0.##}</td>");
             html.Append(c, $"<td>{(mode is null ? "–" : (mode.RelativeThroughput * 100).ToString("0", c) + "%")}</td><td>{ReportWriter.Seconds(st.Latency.Mean)}</td><td>{ReportWriter.Seconds(st.Latency.P50)}</td><td>{ReportWriter.Seconds(st.Latency.P90)}</td><td>{ReportWriter.Seconds(st.Latency.P99)}</td><td>{ReportWriter.Seconds(st.Latency.Max)}</td>");
             html.Append(c, $"<td>{(mode?.PeakPoolThreads is { } threads ? threads.ToString("0", c) : "–")}</td><td>{E(Counts(st.StatusCodes))}</td><td>{E(Counts(st.Errors))}</td></tr>");
 
@@ -69,7 +69,7 @@ public static class HtmlReport
             foreach (var step in s.Steps)
             {
                 var sst = step.Stats;
-                html.Append(c, $"<tr class=\"step\" data-step=\"{E(s.Name)}/{E(step.Name)}\"><th>↳ {E(step.Name)}</th><td>{sst.Count}</td><td>{sst.Ok}</td><td>{sst.Fail}</td><td>–</td><td>{sst.OkRps:0.##}</td>");
+                html.Append(c, $"<tr class=\"step\" data-step=\"{E(s.Name)}/{E(step.Name)}\"><th>↳ {E(step.Name)}</th><td>{sst.Count}</td><td>{sst.Ok}</td><td>{sst.Fail}</td><td>–</td><td>–</td><td>{sst.OkRps:0.##}</td>");
                 html.Append(c, $"<td>–</td><td>{ReportWriter.Seconds(sst.Latency.Mean)}</td><td>{ReportWriter.Seconds(sst.Latency.P50)}</td><td>{ReportWriter.Seconds(sst.Latency.P90)}</td><td>{ReportWriter.Seconds(sst.Latency.P99)}</td><td>{ReportWriter.Seconds(sst.Latency.Max)}</td>");
                 html.Append(c, $"<td>–</td><td>{E(Counts(sst.StatusCodes))}</td><td>{E(Counts(sst.Errors))}</td></tr>");
             }
@@ -197,6 +197,7 @@ public static class HtmlReport
                 {
                     t = p.T,
                     up = p.Up,
+                    gap = p.Gap,
                     poolThreads = p.PoolThreads,
                     queueLength = p.QueueLength,
                     cpu = p.Cpu,

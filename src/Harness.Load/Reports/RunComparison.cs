@@ -54,7 +54,11 @@ public sealed class RunComparison
         return comparison;
     }
 
-    /// <summary>The intervals that describe the steady state: full length, at the scenario's top load, with answers, not the drain.</summary>
+    /// <summary>
+    /// The intervals that describe the steady state: full length, at the scenario's top load, not the drain.
+    /// An interval in which no request finished belongs to it too: with requests longer than an interval
+    /// that is what steady state looks like, and leaving it out would overstate throughput.
+    /// </summary>
     internal static List<IntervalResult> Steady(ScenarioResult scenario)
     {
         var full = scenario.Intervals.Where(i => !i.Drain && i.Duration >= 0.9 * Median(scenario.Intervals.Select(x => x.Duration))).ToList();
@@ -64,7 +68,7 @@ public sealed class RunComparison
         }
 
         var top = full.Max(i => i.LoadLevel);
-        var steady = full.Where(i => i.LoadLevel >= top * 0.999 && i.Stats.Count > 0).ToList();
+        var steady = full.Where(i => i.LoadLevel >= top * 0.999).ToList();
         return steady.Count >= 2 ? steady : full;
     }
 

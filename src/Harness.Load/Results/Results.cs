@@ -120,10 +120,20 @@ public sealed class ScenarioResult
 
     public List<string> Simulations { get; set; } = [];
 
-    /// <summary>Seconds from the run's start when measuring began and ended (warm-up excluded).</summary>
+    /// <summary>Seconds from the run's start when measuring began and ended (warm-up excluded, drain included).</summary>
     public double Start { get; set; }
 
     public double End { get; set; }
+
+    /// <summary>
+    /// Seconds from the end of the load to <see cref="End"/>: requests still in flight finishing
+    /// (intervals marked <see cref="IntervalResult.Drain"/>). The load window, over which
+    /// <see cref="StatsBlock.Rps"/> is taken, is <see cref="Start"/> to <see cref="End"/> less this.
+    /// </summary>
+    public double DrainSeconds { get; set; }
+
+    /// <summary>Requests that finished in the drain (counted in <see cref="Stats"/>: they were sent under load).</summary>
+    public long DrainCount { get; set; }
 
     public bool Completed { get; set; }
 
@@ -412,12 +422,18 @@ public sealed class LatencySummary
 
 public sealed record PercentilePoint(double Percentile, double Ms);
 
-/// <summary>One scrape of a server's /metrics, on the run's timeline. Null where the scrape failed or the metric is absent.</summary>
+/// <summary>
+/// One scrape of a server's /metrics, on the run's timeline at the moment it was answered. Null
+/// where the scrape failed or the metric is absent; rates are per second of that span between answers.
+/// </summary>
 public sealed class ServerSample
 {
     public double T { get; set; }
 
     public bool Up { get; set; }
+
+    /// <summary>Why this sample has no values (no answer in time, the scrape failed, the previous one was still out); null when it was answered.</summary>
+    public string? Gap { get; set; }
 
     public double? PoolThreads { get; set; }
 

@@ -165,6 +165,9 @@ public static class RunMerge
         var first = parts[0].Part;
         var start = parts.Min(p => p.Part.Start + p.Offset);
         var end = parts.Max(p => p.Part.End + p.Offset);
+
+        // The load ends with the last generator's; the drain is what follows it.
+        var loadEnd = parts.Max(p => p.Part.End - p.Part.DrainSeconds + p.Offset);
         var histogram = Sum(parts.Select(p => p.Part.Histogram));
         var stepNames = parts.SelectMany(p => p.Part.Steps.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
         return new ScenarioResult
@@ -176,9 +179,11 @@ public static class RunMerge
             Simulations = first.Simulations,
             Start = Math.Round(start, 3),
             End = Math.Round(end, 3),
+            DrainSeconds = Math.Round(end - loadEnd, 3),
+            DrainCount = parts.Sum(p => p.Part.DrainCount),
             Completed = parts.All(p => p.Part.Completed),
             WarmUpCount = parts.Sum(p => p.Part.WarmUpCount),
-            Stats = MergeStats([.. parts.Select(p => p.Part.Stats)], histogram, end - start),
+            Stats = MergeStats([.. parts.Select(p => p.Part.Stats)], histogram, loadEnd - start),
             Intervals = MergeIntervals([.. parts.Select(p => (p.Part.Intervals, p.Offset))], interval),
             Histogram = HistogramCodec.Encode(histogram),
             Spectrum = LoadRunner.Spectrum(histogram),
@@ -189,7 +194,7 @@ public static class RunMerge
                 return new StepResult
                 {
                     Name = step,
-                    Stats = MergeStats([.. stepParts.Select(p => p.Step.Stats)], stepHistogram, end - start),
+                    Stats = MergeStats([.. stepParts.Select(p => p.Step.Stats)], stepHistogram, loadEnd - start),
                     Intervals = MergeIntervals([.. stepParts.Select(p => (p.Step.Intervals, p.Offset))], interval),
                     Histogram = HistogramCodec.Encode(stepHistogram),
                     Spectrum = LoadRunner.Spectrum(stepHistogram),
@@ -200,15 +205,16 @@ public static class RunMerge
 
     /// <summary>
     /// Intervals of every segment on the common timeline, in slots one interval long from the
-    /// common start; each segment's interval goes to exactly one slot, so the slots' histograms
-    /// add up to the whole run's.
+    /// common start, load and drain apart; each segment's interval goes to exactly one slot, so
+    /// the slots' histograms add up to the whole run's.
     /// </summary>
     private static List<IntervalResult> MergeIntervals(IReadOnlyList<(List<IntervalResult> Intervals, double Offset)> parts, double interval)
     {
         var slots = parts
             .SelectMany((p, segment) => p.Intervals.Select(i => (Segment: segment, Interval: i, Start: i.Start + p.Offset)))
-            .GroupBy(x => (long)Math.Round(x.Start / interval))
-            .OrderBy(g => g.Key);
+            .GroupBy(x => (Slot: (long)Math.Round(x.Start / interval), x.Interval.Drain))
+            .OrderBy(g => g.Key.Slot)
+            .ThenBy(g => g.Key.Drain);
         var merged = new List<IntervalResult>();
         foreach (var slot in slots)
         {
@@ -224,6 +230,7 @@ public static class RunMerge
                 // Each generator's load level at the slot's end, added: the whole run's users or rate.
                 LoadLevel = Math.Round(members.GroupBy(m => m.Segment).Sum(g => g.Last().Interval.LoadLevel), 3),
                 InFlight = members.GroupBy(m => m.Segment).Sum(g => g.Last().Interval.InFlight),
+                Drain = slot.Key.Drain,
                 Stats = MergeStats([.. members.Select(m => m.Interval.Stats)], histogram, duration),
                 Histogram = HistogramCodec.Encode(histogram),
             });
@@ -318,6 +325,7 @@ public static class RunMerge
     {
         T = Math.Round(s.T + offset, 3),
         Up = s.Up,
+        Gap = s.Gap,
         PoolThreads = s.PoolThreads,
         QueueLength = s.QueueLength,
         CompletedPerSecond = s.CompletedPerSecond,
