@@ -80,6 +80,24 @@ public sealed partial class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Reports_SayHowLongEachScenarioDrained_AndPassTheDrainToTheCharts()
+    {
+        var run = Fixture("starvation-results.json");
+        var sync = run.Scenarios.Single(s => s.Name == "sync");
+        var last = sync.Intervals[^1];
+        (last.Drain, last.LoadLevel, sync.DrainSeconds, sync.DrainCount) = (true, 0, last.Duration, last.Stats.Count);
+
+        var html = HtmlReport.Render(run);
+        var markdown = ReportWriter.Markdown(run);
+
+        var line = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sync {last.Duration:0.0} s, {last.Stats.Count} requests");
+        Assert.Contains(line, html, StringComparison.Ordinal);
+        Assert.Contains(line, markdown, StringComparison.Ordinal);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\"drain\":[{last.Start},{Math.Round(last.Start + last.Duration, 3)}]"), html, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(html, "\"drain\":\\["));
+    }
+
+    [Fact]
     public void MarkdownAndCsv_CarryTheSameNumbers()
     {
         var run = Fixture("compare-results.json");
