@@ -167,6 +167,36 @@ public sealed class EngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestsThatOutliveTheLoad_FinishInDrainIntervals_AtLoadZero_AndRatesAreOverTheLoadWindow()
+    {
+        // 4 users for 2 s with 1.5 s requests: 4 answers inside the load (at ~1.5 s) and 4 after it (at ~3 s).
+        // The warm-up opens the connections, so the first answers are not late by a connection's set-up.
+        var scenario = EngineRun.Get(_target, "outlived", "/slow?ms=1500", new KeepConstant(4, TimeSpan.FromSeconds(2))) with { WarmUp = TimeSpan.FromSeconds(1) };
+        var run = await EngineRun.RunAsync(scenario);
+
+        var result = run.Scenarios.Single();
+        var load = result.Intervals.TakeWhile(i => !i.Drain).ToList();
+        var drain = result.Intervals.Skip(load.Count).ToList();
+        Assert.NotEmpty(drain);
+        Assert.All(drain, i => Assert.True(i.Drain && i.LoadLevel == 0, $"interval at {i.Start} s after the load: drain={i.Drain}, load {i.LoadLevel}"));
+        Assert.All(load, i => Assert.Equal(4, i.LoadLevel));
+        Assert.Equal(4, load.Sum(i => i.Stats.Ok));
+        Assert.Equal(4, drain.Sum(i => i.Stats.Ok));
+        Assert.Equal(4, result.DrainCount);
+
+        // The drain starts where the load's last interval ends: no interval holds both.
+        Assert.Equal(load[^1].Start + load[^1].Duration, drain[0].Start, 0.002);
+        Assert.InRange(load.Sum(i => i.Duration), 1.9, 2.4);
+        Assert.InRange(result.DrainSeconds, 0.7, 1.6);
+
+        // 8 requests sent in the ~2 s of load: ~4/s. Over the whole window with the drain it would be ~2.7/s.
+        var loadSeconds = result.End - result.Start - result.DrainSeconds;
+        Assert.Equal(8, result.Stats.Ok);
+        Assert.Equal(8 / loadSeconds, result.Stats.OkRps, 0.05);
+        Assert.InRange(result.Stats.OkRps, 3.4, 4.2);
+    }
+
+    [Fact]
     public async Task FailedSteps_AreCountedByStatusAndKind()
     {
         using var nowhere = new HttpTarget(new Uri("http://127.0.0.1:1/"), TimeSpan.FromSeconds(5));

@@ -44,6 +44,29 @@ public sealed partial class BrowserTests : IDisposable
     }
 
     [Fact]
+    public async Task Report_ShadesEachScenariosDrain_OnEveryTimeChart()
+    {
+        var run = ReportTests.Fixture("starvation-results.json");
+        foreach (var interval in run.Scenarios.SelectMany(s => s.Intervals.TakeLast(2)))
+        {
+            (interval.Drain, interval.LoadLevel) = (true, 0);
+        }
+
+        var page = Path.Combine(_output, "index.html");
+        await File.WriteAllTextAsync(page, HtmlReport.Render(run));
+
+        var (dom, log) = await ChromiumAsync("--dump-dom", page);
+        await ChromiumAsync($"--screenshot={Path.Combine(_output, "drain.png")}", page, "--window-size=1200,1400");
+
+        Assert.True(ChartCount().IsMatch(dom), $"report.js did not finish (a script error?). Browser log:{Environment.NewLine}{log}");
+
+        // Requests/s, latency, failures, five server charts and the generator's: each shades every scenario's drain.
+        var bands = Regex.Matches(dom, "<rect [^>]*class=\"hc-band drain\"").Count;
+        Assert.True(bands >= 3 * run.Scenarios.Count, $"{bands} drain bands for {run.Scenarios.Count} scenarios");
+        Assert.All(run.Scenarios, s => Assert.Contains($"<title>drain {s.Name}</title>", dom, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Comparison_RendersOffline()
     {
         var run = ReportTests.Fixture("compare-results.json");

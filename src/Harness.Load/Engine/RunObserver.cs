@@ -24,6 +24,7 @@ public sealed record RunTick(
     IReadOnlyList<ScenarioTick> Scenarios,
     GeneratorSample Generator);
 
+/// <summary>One scenario at a tick; <c>TotalFail</c> counts requests answered as failures, not arrivals dropped at the cap (<see cref="TotalDropped"/>).</summary>
 public sealed record ScenarioTick(
     string Name,
     IntervalResult Interval,
@@ -31,4 +32,8 @@ public sealed record ScenarioTick(
     long TotalFail,
     double LoadLevel,
     long InFlight,
-    bool Finished);
+    bool Finished)
+{
+    /// <summary>Open model: arrivals not sent so far because the in-flight cap was reached.</summary>
+    public long TotalDropped { get; init; }
+}
