@@ -98,6 +98,8 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             _stopReason ??= "interrupted";
         }
 
+        // The last scrape is awaited first, so the closing sample is taken rather than recorded as a gap.
+        await _sampling.ConfigureAwait(false);
         Tick(runners, runStart, planned, stop);
         await _sampling.ConfigureAwait(false);
 
@@ -197,7 +199,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             worstLag = Math.Max(worstLag, cut.Max(i => i.Stats.ScheduleLag?.P99 ?? 0));
             dropped += cut.Sum(i => i.Stats.Dropped);
             var totals = runner.Stats.Totals(end);
-            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped });
+            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped, Intervals = cut });
 
             CheckTargetGone(runner, interval, stop);
             if (runner.Scenario.MaxFailCount > 0 && totals.Fail > runner.Scenario.MaxFailCount)

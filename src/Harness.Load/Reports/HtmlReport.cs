@@ -81,6 +81,21 @@ public static class HtmlReport
             html.Append(c, $"<p class=\"note drain\">{E(drain)}.</p>");
         }
 
+        if (analysis.Modes.Any(m => m.OfferedRps is not null))
+        {
+            // The open model's question is not who answered most but what each mode did with the same arrivals.
+            html.Append("<h3>Open model: the same arrivals for every mode</h3><p class=\"note\">Latency counts from each request's intended start, so a backlog shows in it. ");
+            html.Append("Not sent: arrivals dropped because the mode already had its in-flight cap of requests out. Late: requests the generator itself sent late (its own lag, not the server's).</p>");
+            html.Append("<table class=\"open-model\"><thead><tr><th>mode</th><th>offered req/s</th><th>ok req/s</th><th>p50</th><th>p99</th><th>not sent (in-flight cap)</th><th>failed</th><th>unfinished</th><th>late</th><th>lag p99</th></tr></thead><tbody>");
+            foreach (var m in analysis.Modes)
+            {
+                html.Append(c, $"<tr><th>{E(m.Mode)}</th><td>{m.OfferedRps:0.##}</td><td>{m.OkRps:0.#}</td><td>{ReportWriter.Seconds(m.P50)}</td><td>{ReportWriter.Seconds(m.P99)}</td>");
+                html.Append(c, $"<td class=\"{(m.Dropped > 0 ? "bad" : "")}\">{E(ReportWriter.OpenDropped(m))}</td><td>{m.Failed}</td><td>{m.Unfinished}</td><td>{m.Late}</td><td>{(m.LagP99 is { } lag ? ReportWriter.Seconds(lag) : "–")}</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
         if (run.Generators.Count > 0)
         {
             // A merged run: how the load was shared, so an overloaded generator stands out.
@@ -203,7 +218,6 @@ public static class HtmlReport
                 {
                     t = p.T,
                     up = p.Up,
-                    gap = p.Gap,
                     poolThreads = p.PoolThreads,
                     queueLength = p.QueueLength,
                     cpu = p.Cpu,

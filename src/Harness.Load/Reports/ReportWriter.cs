@@ -128,7 +128,20 @@ public static class ReportWriter
             md.AppendLine();
         }
 
-        if (run.Analysis?.Modes.Count > 0)
+        if (run.Analysis?.Modes.Count > 0 && run.Analysis.Modes.Any(m => m.OfferedRps is not null))
+        {
+            md.AppendLine("Open model: every mode was offered the same arrivals; latency counts from each request's intended start, so a backlog shows in it.");
+            md.AppendLine();
+            md.AppendLine("| mode | offered req/s | ok req/s | p50 | p99 | not sent (in-flight cap) | failed | unfinished | late | lag p99 | peak pool threads (targets) |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var m in run.Analysis.Modes)
+            {
+                md.AppendLine(c, $"| {m.Mode} | {m.OfferedRps:0.##} | {m.OkRps:0.#} | {Seconds(m.P50)} | {Seconds(m.P99)} | {OpenDropped(m)} | {m.Failed} | {m.Unfinished} | {m.Late} | {(m.LagP99 is { } lag ? Seconds(lag) : "–")} | {Opt(m.PeakPoolThreads)} |");
+            }
+
+            md.AppendLine();
+        }
+        else if (run.Analysis?.Modes.Count > 0)
         {
             md.AppendLine("| mode | throughput vs best | peak pool threads (targets) | peak queue (targets) |");
             md.AppendLine("|---|---:|---:|---:|");
@@ -281,6 +294,11 @@ public static class ReportWriter
 
     private static string Codes(Dictionary<string, long> counts) =>
         counts.Count == 0 ? "" : string.Join(" ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{kv.Value}"));
+
+    /// <summary>Open model: arrivals not sent, with their share and the cap that stopped them, e.g. "612 (61%, cap 400)".</summary>
+    public static string OpenDropped(ModeSummary mode) => mode.Dropped == 0
+        ? "0"
+        : string.Create(CultureInfo.InvariantCulture, $"{mode.Dropped} ({mode.NotSentRate * 100:0.#}%{(mode.MaxInFlight is { } cap ? string.Create(CultureInfo.InvariantCulture, $", cap {cap}") : "")})");
 
     private static string Opt(double? value) => value is { } v ? v.ToString("0", CultureInfo.InvariantCulture) : "–";
 

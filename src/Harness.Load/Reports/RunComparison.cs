@@ -17,7 +17,7 @@ public sealed class RunComparison
 
     /// <summary>What the noise is, in the words the reports print.</summary>
     public const string NoiseRule =
-        "Each run's steady intervals are cut into contiguous blocks (at least three request durations, and the intervals' integrated autocorrelation time); " +
+        "Each run's steady intervals are cut into contiguous blocks (at least three request durations, the intervals' integrated autocorrelation time, and for a percentile 5 requests beyond it: 500 for p99); " +
         "noise (±) is the 95% band of the difference from the spread of the blocks' figures (batch means, Student's t). " +
         "Percentiles come from the merged HDR histogram of the steady intervals. A difference counts when it exceeds the noise and 5% of the baseline.";
 
@@ -44,10 +44,10 @@ public sealed class RunComparison
 
             var bBlocks = SteadyBlocks.Of(b);
             var cBlocks = SteadyBlocks.Of(c);
-            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "ok req/s", SteadyBlocks.OkRps, higherIsBetter: true));
-            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "p50 ms", SteadyBlocks.Percentile(50), higherIsBetter: false));
-            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "p99 ms", SteadyBlocks.Percentile(99), higherIsBetter: false));
-            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "fail rate", SteadyBlocks.FailRate, higherIsBetter: false));
+            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "ok req/s", SteadyBlocks.OkRps, 0, higherIsBetter: true));
+            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "p50 ms", SteadyBlocks.Percentile(50), SteadyBlocks.RequestsPerBlock(50), higherIsBetter: false));
+            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "p99 ms", SteadyBlocks.Percentile(99), SteadyBlocks.RequestsPerBlock(99), higherIsBetter: false));
+            comparison.Deltas.Add(Delta(b.Name, bBlocks, cBlocks, "fail rate", SteadyBlocks.FailRate, 0, higherIsBetter: false));
         }
 
         comparison.OnlyInOne.AddRange(candidate.Scenarios.Where(c => baseline.Scenarios.All(b => b.Name != c.Name)).Select(c => $"{c.Name} (candidate only)"));
@@ -72,10 +72,10 @@ public sealed class RunComparison
         return steady.Count >= 2 ? steady : full;
     }
 
-    private static MetricDelta Delta(string scenario, SteadyBlocks b, SteadyBlocks c, string metric, Func<SteadyBlocks, IReadOnlyList<IntervalResult>, double> figure, bool higherIsBetter)
+    private static MetricDelta Delta(string scenario, SteadyBlocks b, SteadyBlocks c, string metric, Func<SteadyBlocks, IReadOnlyList<IntervalResult>, double> figure, double requestsPerBlock, bool higherIsBetter)
     {
-        var bEstimate = b.Measure(figure);
-        var cEstimate = c.Measure(figure);
+        var bEstimate = b.Measure(figure, requestsPerBlock);
+        var cEstimate = c.Measure(figure, requestsPerBlock);
         var noise = Noise(bEstimate, cEstimate);
         var difference = cEstimate.Value - bEstimate.Value;
         var relative = bEstimate.Value != 0 ? difference / Math.Abs(bEstimate.Value) : (difference == 0 ? 0 : double.PositiveInfinity);
@@ -89,7 +89,7 @@ public sealed class RunComparison
             Candidate = Math.Round(cEstimate.Value, 4),
             Change = double.IsFinite(relative) ? Math.Round(relative, 4) : null,
             Noise = double.IsFinite(noise) ? Math.Round(noise, 4) : null,
-            Blocks = $"{Blocks(b)} / {Blocks(c)}",
+            Blocks = $"{Blocks(bEstimate)} / {Blocks(cEstimate)}",
             Verdict = !significant ? "within noise" : better ? "improvement" : "regression",
         };
     }
@@ -126,8 +126,8 @@ public sealed class RunComparison
         return whole <= table.Length ? table[whole - 1] : 1.96 + (2.4 / whole);
     }
 
-    private static string Blocks(SteadyBlocks run) =>
-        string.Create(CultureInfo.InvariantCulture, $"{run.Blocks.Count} × {run.BlockSeconds:0.#} s");
+    private static string Blocks(Estimate run) =>
+        string.Create(CultureInfo.InvariantCulture, $"{run.Blocks} × {run.BlockSeconds:0.#} s");
 
     private static double Median(IEnumerable<double> values)
     {

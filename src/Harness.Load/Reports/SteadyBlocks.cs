@@ -8,7 +8,8 @@ namespace Harness.Load;
 /// machine lasts seconds, so their spread over √n understates the noise. Blocks long enough that their
 /// figures are nearly independent (at least three mean request durations, and the intervals' integrated
 /// autocorrelation time) give a standard error that holds: the spread of the block figures
-/// over √(blocks), with blocks − 1 degrees of freedom.
+/// over √(blocks), with blocks − 1 degrees of freedom. A percentile's blocks also hold enough requests
+/// for it (see <see cref="RequestsPerBlock"/>).
 /// </summary>
 internal sealed class SteadyBlocks
 {
@@ -17,43 +18,51 @@ internal sealed class SteadyBlocks
 
     private readonly Dictionary<IntervalResult, HistogramBase?> _histograms = [];
 
-    private readonly List<IntervalResult[]> _blocks = [];
+    /// <summary>For a percentile, each block holds at least this many requests above it (500 for p99), so a block's p99 is not merely its slowest request.</summary>
+    internal const double RequestsBeyondPercentilePerBlock = 5;
+
+    private int _length = 1;
 
     private SteadyBlocks(List<IntervalResult> intervals) => Intervals = intervals;
 
     public IReadOnlyList<IntervalResult> Intervals { get; }
 
-    public IReadOnlyList<IReadOnlyList<IntervalResult>> Blocks => _blocks;
-
-    public double BlockSeconds => Blocks.Count == 0 ? 0 : Intervals.Sum(i => i.Duration) / Blocks.Count;
-
     public static SteadyBlocks Of(ScenarioResult scenario)
     {
-        var steady = RunComparison.Steady(scenario).OrderBy(i => i.Start).ToList();
-        var blocks = new SteadyBlocks(steady);
-        var count = steady.Count / blocks.BlockLength();
-        for (int b = 0; b < count; b++)
-        {
-            // Near-equal blocks that together hold every steady interval.
-            blocks._blocks.Add(steady[(b * steady.Count / count)..((b + 1) * steady.Count / count)].ToArray());
-        }
-
+        var blocks = new SteadyBlocks(RunComparison.Steady(scenario).OrderBy(i => i.Start).ToList());
+        blocks._length = blocks.BlockLength();
         return blocks;
     }
 
-    /// <summary>The figure over all steady intervals, its standard error from the blocks, and the error's degrees of freedom.</summary>
-    public Estimate Measure(Func<SteadyBlocks, IReadOnlyList<IntervalResult>, double> figure)
+    /// <summary>Requests a block needs for a latency percentile to be estimated inside it, not at its edge.</summary>
+    public static double RequestsPerBlock(double percentile) => RequestsBeyondPercentilePerBlock / (1 - (percentile / 100));
+
+    /// <summary>Contiguous, near-equal blocks that together hold every steady interval, each with at least <paramref name="requestsPerBlock"/> answers on average; at least two when there are two intervals.</summary>
+    public IReadOnlyList<IntervalResult[]> Cut(double requestsPerBlock = 0)
+    {
+        var n = Intervals.Count;
+        var perInterval = n == 0 ? 0 : Intervals.Average(i => (double)i.Stats.Ok);
+        var byRequests = perInterval > 0 ? (int)Math.Ceiling(requestsPerBlock / perInterval) : 1;
+        var length = n < 4 ? 1 : Math.Clamp(Math.Max(_length, byRequests), 1, n / 2);
+        var count = n / length;
+        return [.. Enumerable.Range(0, count).Select(b => Intervals.Take((b + 1) * n / count).Skip(b * n / count).ToArray())];
+    }
+
+    /// <summary>The figure over all steady intervals, its standard error from the blocks' figures, the error's degrees of freedom, and the cut.</summary>
+    public Estimate Measure(Func<SteadyBlocks, IReadOnlyList<IntervalResult>, double> figure, double requestsPerBlock = 0)
     {
         var value = figure(this, Intervals);
-        if (Blocks.Count < 2)
+        var blocks = Cut(requestsPerBlock);
+        var seconds = blocks.Count == 0 ? 0 : Intervals.Sum(i => i.Duration) / blocks.Count;
+        if (blocks.Count < 2)
         {
-            return new Estimate(value, double.NaN, 0);
+            return new Estimate(value, double.NaN, 0, blocks.Count, seconds);
         }
 
-        var perBlock = Blocks.Select(b => figure(this, b)).ToList();
+        var perBlock = blocks.Select(b => figure(this, b)).ToList();
         var mean = perBlock.Average();
         var sd = Math.Sqrt(perBlock.Sum(v => (v - mean) * (v - mean)) / (perBlock.Count - 1));
-        return new Estimate(value, sd / Math.Sqrt(perBlock.Count), perBlock.Count - 1);
+        return new Estimate(value, sd / Math.Sqrt(perBlock.Count), perBlock.Count - 1, blocks.Count, seconds);
     }
 
     public static double OkRps(SteadyBlocks _, IReadOnlyList<IntervalResult> intervals)
@@ -64,8 +73,8 @@ internal sealed class SteadyBlocks
 
     public static double FailRate(SteadyBlocks _, IReadOnlyList<IntervalResult> intervals)
     {
-        var planned = intervals.Sum(i => (double)(i.Stats.Count + i.Stats.Dropped));
-        return planned > 0 ? intervals.Sum(i => i.Stats.FailRate * (i.Stats.Count + i.Stats.Dropped)) / planned : 0;
+        var planned = intervals.Sum(i => (double)(i.Stats.Count + i.Stats.Dropped + i.Stats.Unfinished));
+        return planned > 0 ? intervals.Sum(i => i.Stats.FailRate * (i.Stats.Count + i.Stats.Dropped + i.Stats.Unfinished)) / planned : 0;
     }
 
     /// <summary>A latency percentile (ms) of the intervals' merged HDR histogram, not an average of per-interval percentiles.</summary>
@@ -163,5 +172,5 @@ internal sealed class SteadyBlocks
     }
 }
 
-/// <summary>A figure of one run with its standard error (NaN when the run has fewer than two blocks).</summary>
-internal readonly record struct Estimate(double Value, double StandardError, int DegreesOfFreedom);
+/// <summary>A figure of one run with its standard error (NaN when the run has fewer than two blocks) and the blocks it came from.</summary>
+internal readonly record struct Estimate(double Value, double StandardError, int DegreesOfFreedom, int Blocks = 0, double BlockSeconds = 0);

@@ -535,6 +535,35 @@ public sealed class ModeSummary
     public double? PeakPoolThreads { get; set; }
 
     public double? PeakQueueLength { get; set; }
+
+    /// <summary>"closed" or "open", as the scenario ran.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Open model: the arrivals per second offered once ramped; null for a closed one.</summary>
+    public double? OfferedRps { get; set; }
+
+    /// <summary>Open model: the in-flight cap past which arrivals were not sent.</summary>
+    public int? MaxInFlight { get; set; }
+
+    /// <summary>Requests sent: ok, failed and unfinished.</summary>
+    public long Requests { get; set; }
+
+    /// <summary>Open model: arrivals not sent because the in-flight cap was reached.</summary>
+    public long Dropped { get; set; }
+
+    /// <summary>Open model: dropped over every planned arrival (sent or not).</summary>
+    public double NotSentRate { get; set; }
+
+    /// <summary>Open model: requests that left later than the lateness bound (the generator's own lag, not the server's).</summary>
+    public long Late { get; set; }
+
+    /// <summary>Open model: how late requests left, p99, ms.</summary>
+    public double? LagP99 { get; set; }
+
+    public long Failed { get; set; }
+
+    /// <summary>Requests still in flight when the run stopped, cancelled.</summary>
+    public long Unfinished { get; set; }
 }
 
 /// <summary>Where a mode's throughput stopped growing with concurrency while its latency climbed.</summary>

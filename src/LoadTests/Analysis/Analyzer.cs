@@ -39,12 +39,22 @@ public static class Analyzer
                 FailRate = Math.Round(scenario.Stats.FailRate, 4),
                 PeakPoolThreads = Max(window, s => s.PoolThreads),
                 PeakQueueLength = Max(window, s => s.QueueLength),
+                Model = scenario.Model,
+                OfferedRps = double.TryParse(scenario.Labels.GetValueOrDefault("rate"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? rate : null,
+                MaxInFlight = int.TryParse(scenario.Labels.GetValueOrDefault("max_in_flight"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var cap) ? cap : null,
+                Requests = scenario.Stats.Ok + scenario.Stats.Fail + scenario.Stats.Unfinished,
+                Dropped = scenario.Stats.Dropped,
+                Late = scenario.Stats.Late,
+                LagP99 = scenario.Stats.ScheduleLag?.P99,
+                Failed = scenario.Stats.Fail,
+                Unfinished = scenario.Stats.Unfinished,
             });
         }
 
         var best = analysis.Modes.Count > 0 ? analysis.Modes.Max(m => m.OkRps) : 0;
         foreach (var mode in analysis.Modes)
         {
+            mode.NotSentRate = mode.Requests + mode.Dropped == 0 ? 0 : Math.Round((double)mode.Dropped / (mode.Requests + mode.Dropped), 4);
             mode.RelativeThroughput = best > 0 ? Math.Round(mode.OkRps / best, 4) : 0;
         }
 
@@ -181,6 +191,14 @@ public static class Analyzer
             return string.Join("; ", analysis.Knees.Select(KneeText));
         }
 
+        if (analysis.Modes.Count > 0 && analysis.Modes.All(m => m.OfferedRps is not null))
+        {
+            // Open model: every mode was offered the same arrivals, so the question is what each did with them.
+            var offered = analysis.Modes.Select(m => m.OfferedRps!.Value).Distinct().ToList();
+            var at = offered.Count == 1 ? string.Create(c, $"At {offered[0]:0.##} req/s offered to each mode") : "At the rates offered";
+            return at + " (latency from each request's intended start): " + string.Join("; ", analysis.Modes.Select(OpenOutcome)) + ".";
+        }
+
         if (analysis.Modes.FirstOrDefault(m => m.Mode == "async") is { } reference && analysis.Modes.Count >= 2)
         {
             // The seed's question: what does async buy over each other way of doing the same calls?
@@ -210,6 +228,32 @@ public static class Analyzer
         : knee.Steps.Count == 0
             ? $"{knee.Mode}: no steps measured"
             : string.Create(CultureInfo.InvariantCulture, $"{knee.Mode}: no knee up to {knee.Steps[^1].Users:0} users ({knee.RpsAtKnee:0.#} req/s, p99 {Seconds(knee.Steps[^1].P99)})");
+
+    /// <summary>One mode under the open model, in what a production service's callers would see: how slow, and how much never got a good answer.</summary>
+    private static string OpenOutcome(ModeSummary m)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var planned = m.Requests + m.Dropped;
+        var lost = new List<string>();
+        if (m.Dropped > 0)
+        {
+            lost.Add(string.Create(c, $"{Share(m.Dropped)} not sent (in-flight cap{(m.MaxInFlight is { } cap ? string.Create(c, $" of {cap}") : "")} reached)"));
+        }
+
+        if (m.Failed > 0)
+        {
+            lost.Add(string.Create(c, $"{Share(m.Failed)} failed"));
+        }
+
+        if (m.Unfinished > 0)
+        {
+            lost.Add(string.Create(c, $"{Share(m.Unfinished)} unfinished at the end"));
+        }
+
+        return string.Create(c, $"{m.Mode} p99 {Seconds(m.P99)}, ") + (lost.Count == 0 ? "every request answered" : string.Join(", ", lost));
+
+        string Share(long count) => planned > 0 ? string.Create(c, $"{100.0 * count / planned:0.#}%") : count.ToString(c);
+    }
 
     private static string Seconds(double ms) => ReportWriter.Seconds(ms);
 

@@ -13,7 +13,9 @@ internal sealed class CommandLineSyntax
         Target = new Option<string?>("--target", "-t") { Description = "Drive an existing stack at this URL (e.g. http://localhost:8080) instead of starting one." };
         Scrape = new Option<string[]>("--scrape") { Description = "A server /metrics URL to sample during the run (repeatable). Default: the embedded services, or <target>/metrics.", AllowMultipleArgumentsPerToken = false };
         Scenario = new Option<string[]>("--scenario") { Description = "Run only these scenarios (repeatable or comma-separated), e.g. --scenario async,sync." };
+        Model = new Option<string?>("--model") { Description = "compare: closed (default: --users in a loop, each waiting for its answer) | open (arrivals at --rate whatever the answers do, latency from each one's intended start: what a production service sees)." };
         Users = new Option<int?>("--users", "-u") { Description = "Concurrent users for compare (the ramp's top). Profile default: 50." };
+        Rate = new Option<double?>("--rate") { Description = "compare --model open: arrivals per second offered to each mode (the ramp's top). Profile default: 40 (smoke: 50)." };
         N = new Option<int?>("--n") { Description = "Downstream calls per aggregation (1–100). Profile default: 10." };
         Delay = new Option<int?>("--delay-ms") { Description = "Delay of each downstream call, ms (0–60000). Profile default: 500 (seed: 1000)." };
         WarmUp = new Option<string?>("--warm-up") { Description = "Warm-up per scenario, not counted (e.g. 3s)." };
@@ -42,7 +44,7 @@ internal sealed class CommandLineSyntax
             "and writes reports/<time>-compare/ (index.html, summary.md, stats.csv, results.json). " +
             "Exit codes: 0 ok, 1 threshold failed, 2 bad configuration, 3 target unavailable, 4 regression (compare), 130 interrupted. " +
             $"Manual (in the repository): {DocsPages.Engine}; suites and profiles: {DocsPages.Suites}; scenario files and thresholds: {DocsPages.ScenarioFiles}; what each report shows: {DocsPages.Reports}.");
-        foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Users, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, Dashboard, MetricsPort, MetricsHost, Segment, StartAt, RunId, Plain])
+        foreach (var option in (Option[])[Config, Suite, Profile, Target, Scrape, Scenario, Model, Users, Rate, N, Delay, WarmUp, Ramp, Hold, Steps, StepDuration, Threshold, Abort, Output, Interval, TimeLimit, RequestTimeout, DrainTimeout, NoRestart, Dashboard, MetricsPort, MetricsHost, Segment, StartAt, RunId, Plain])
         {
             Root.Options.Add(option);
         }
@@ -89,7 +91,11 @@ internal sealed class CommandLineSyntax
 
     public Option<string[]> Scenario { get; }
 
+    public Option<string?> Model { get; }
+
     public Option<int?> Users { get; }
+
+    public Option<double?> Rate { get; }
 
     public Option<int?> N { get; }
 
@@ -165,7 +171,9 @@ internal sealed class CommandLineSyntax
         Target = parse.GetValue(Target),
         Scrape = NullIfEmpty(parse.GetValue(Scrape)),
         Scenario = NullIfEmpty(parse.GetValue(Scenario)),
+        Model = parse.GetValue(Model),
         Users = parse.GetValue(Users),
+        Rate = parse.GetValue(Rate),
         N = parse.GetValue(N),
         DelayMs = parse.GetValue(Delay),
         WarmUp = parse.GetValue(WarmUp),

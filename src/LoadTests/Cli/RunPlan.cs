@@ -54,8 +54,11 @@ public sealed record RunPlan
         };
 
         var baseProfile = Profile.Named(Pick(f => f.Profile) ?? "default");
+        var model = Model(Pick(f => f.Model), Pick(f => f.Rate), Pick(f => f.Users), suites);
         var profile = baseProfile with
         {
+            Model = model,
+            Rate = Pick(f => f.Rate) ?? baseProfile.Rate,
             Users = Positive(Pick(f => f.Users) ?? baseProfile.Users, "users"),
             FanOut = Range(Pick(f => f.N) ?? baseProfile.FanOut, 1, 100, "n"),
             DelayMs = Range(Pick(f => f.DelayMs) ?? baseProfile.DelayMs, 0, 60_000, "delay-ms"),
@@ -173,7 +176,9 @@ public sealed record RunPlan
         ["suite"] = string.Join(",", Suites),
         ["profile"] = Profile.Name,
         ["target"] = Target?.ToString() ?? "embedded (child processes on loopback)",
-        ["users"] = Profile.Users.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["model"] = Profile.Model == LoadModel.Open ? "open" : "closed",
+        ["users"] = Profile.Model == LoadModel.Open ? "" : Profile.Users.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["rate"] = Profile.Model == LoadModel.Open ? Profile.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
         ["n"] = Profile.FanOut.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["delay_ms"] = Profile.DelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["warm_up"] = Durations.Format(Profile.WarmUp),
@@ -189,6 +194,37 @@ public sealed record RunPlan
         ["start_at"] = Engine.StartAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) : "",
         ["dashboard"] = Dashboard ? "yes" : "no",
     };
+
+    private static LoadModel Model(string? text, double? rate, int? users, IReadOnlyList<string> suites)
+    {
+        var model = text?.ToLowerInvariant() switch
+        {
+            null or "closed" => LoadModel.Closed,
+            "open" => LoadModel.Open,
+            _ => throw new ConfigurationException($"Unknown model '{text}'. Known: closed (users in a loop, the default) or open (arrivals at --rate)."),
+        };
+
+        if (model == LoadModel.Closed)
+        {
+            return rate is null
+                ? model
+                : throw new ConfigurationException("rate: --rate is the open model's arrival rate; add --model open (the closed model's load is --users).");
+        }
+
+        if (rate is { } r && !(r > 0 && double.IsFinite(r)))
+        {
+            throw new ConfigurationException($"rate: must be a positive number of requests per second (got {r.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        }
+
+        if (users is not null)
+        {
+            throw new ConfigurationException("users: the open model has no users, only arrivals; give its load as --rate (requests per second), or drop --model open.");
+        }
+
+        return suites.Any(s => s != Suite.Compare)
+            ? throw new ConfigurationException($"model: only the compare suite has an open variant (this run has {string.Join(", ", suites)}); run --suite compare --model open.")
+            : model;
+    }
 
     private static DateTimeOffset StartTime(string text)
     {

@@ -20,7 +20,13 @@ public sealed class ScenarioFile
 
     public List<string>? Scenario { get; set; }
 
+    /// <summary>compare: "closed" (users, the default) or "open" (arrivals at <see cref="Rate"/>).</summary>
+    public string? Model { get; set; }
+
     public int? Users { get; set; }
+
+    /// <summary>compare with "model": "open": arrivals per second offered to each mode.</summary>
+    public double? Rate { get; set; }
 
     public int? N { get; set; }
 

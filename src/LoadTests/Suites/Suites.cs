@@ -13,12 +13,28 @@ public sealed record AggregationMode(string Name, string Route, bool Blocking, s
     public TimeSpan UnloadedDuration(int fanOut, int delayMs) => TimeSpan.FromMilliseconds((Sequential ? fanOut : 1) * delayMs);
 }
 
+/// <summary>How a suite loads the service: a fixed number of users each waiting for its answer, or arrivals at a rate whatever the answers do.</summary>
+public enum LoadModel
+{
+    /// <summary>Users in a loop: a slow server slows the load down with it (what a benchmark sees).</summary>
+    Closed,
+
+    /// <summary>Arrivals at a fixed rate, latency from each one's intended start (what a production service sees).</summary>
+    Open,
+}
+
 /// <summary>How big a suite runs: <c>smoke</c> for tests (seconds), <c>default</c> (minutes), <c>long</c>.</summary>
 public sealed record Profile
 {
     public required string Name { get; init; }
 
+    /// <summary>compare: closed (users, the default) or open (arrivals at <see cref="Rate"/>).</summary>
+    public LoadModel Model { get; init; }
+
     public int Users { get; init; }
+
+    /// <summary>compare, open model: arrivals per second offered to each mode at the end of the ramp and through the hold.</summary>
+    public double Rate { get; init; }
 
     public int FanOut { get; init; }
 
@@ -57,20 +73,30 @@ public sealed record Profile
     [
         new()
         {
-            Name = "smoke", Users = 8, FanOut = 4, DelayMs = 100, WarmUp = TimeSpan.FromSeconds(1), Ramp = TimeSpan.FromSeconds(1), Hold = TimeSpan.FromSeconds(4),
+            Name = "smoke", Rate = 50, Users = 8, FanOut = 4, DelayMs = 100, WarmUp = TimeSpan.FromSeconds(1), Ramp = TimeSpan.FromSeconds(1), Hold = TimeSpan.FromSeconds(4),
             Steps = [1, 4, 16], StepDuration = TimeSpan.FromSeconds(2), SeedIterations = 1, SeedDelayMs = 100,
         },
         new()
         {
-            Name = "default", Users = 50, FanOut = 10, DelayMs = 500, WarmUp = TimeSpan.FromSeconds(3), Ramp = TimeSpan.FromSeconds(10), Hold = TimeSpan.FromSeconds(20),
+            Name = "default", Rate = 40, Users = 50, FanOut = 10, DelayMs = 500, WarmUp = TimeSpan.FromSeconds(3), Ramp = TimeSpan.FromSeconds(10), Hold = TimeSpan.FromSeconds(20),
             Steps = [1, 2, 4, 8, 16, 32, 64, 128], StepDuration = TimeSpan.FromSeconds(5), SeedIterations = 3, SeedDelayMs = 1000,
         },
         new()
         {
-            Name = "long", Users = 100, FanOut = 10, DelayMs = 1000, WarmUp = TimeSpan.FromSeconds(5), Ramp = TimeSpan.FromSeconds(20), Hold = TimeSpan.FromSeconds(60),
+            Name = "long", Rate = 40, Users = 100, FanOut = 10, DelayMs = 1000, WarmUp = TimeSpan.FromSeconds(5), Ramp = TimeSpan.FromSeconds(20), Hold = TimeSpan.FromSeconds(60),
             Steps = [1, 2, 4, 8, 16, 32, 64, 128, 256], StepDuration = TimeSpan.FromSeconds(10), SeedIterations = 5, SeedDelayMs = 1000,
         },
     ];
+
+    /// <summary>
+    /// Open model: each mode may have this many seconds of arrivals in flight (rate × 10 s), as a
+    /// client's connection pool or a balancer's queue would allow; past it, arrivals are not sent
+    /// and counted as dropped, so a mode that falls behind shows it instead of piling up without end.
+    /// </summary>
+    public static readonly TimeSpan OpenInFlightWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>Open model: requests in flight at most for each mode, <see cref="OpenInFlightWindow"/> of arrivals at <see cref="Rate"/>.</summary>
+    public int MaxInFlight => (int)Math.Max(1, Math.Ceiling(Rate * OpenInFlightWindow.TotalSeconds));
 
     public static Profile Named(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
@@ -133,6 +159,21 @@ public static class Suite
                         ["seed_seconds"] = SeedSeconds[mode.Name].ToString(CultureInfo.InvariantCulture),
                         ["seed_delay_ms"] = "1000",
                     }))];
+
+            case Compare when profile.Model == LoadModel.Open:
+                // Every mode gets the same arrivals, ramped then held, whatever its answers do: a mode
+                // that falls behind builds a backlog, charged from each request's intended start.
+                return [.. Modes.Select(mode => Scenario.Create(mode.Name, Send(mode, profile.DelayMs))
+                    .WithGroup(Compare)
+                    .WithWarmUpDuration(profile.WarmUp)
+                    .WithLoadSimulations(Simulation.RampingInject(profile.Rate, TimeSpan.FromSeconds(1), profile.Ramp), Simulation.Inject(profile.Rate, TimeSpan.FromSeconds(1), profile.Hold))
+                    .WithMaxInFlight(profile.MaxInFlight)
+                    .WithLabels(new Dictionary<string, string>(Labels(mode, profile.DelayMs))
+                    {
+                        ["model"] = "open",
+                        ["rate"] = profile.Rate.ToString(CultureInfo.InvariantCulture),
+                        ["max_in_flight"] = profile.MaxInFlight.ToString(CultureInfo.InvariantCulture),
+                    }) with { BeforeRun = beforeEach })];
 
             case Compare:
                 return [.. Modes.Select(mode => Scenario.Create(mode.Name, Send(mode, profile.DelayMs))

@@ -108,7 +108,7 @@
       'Sampled from each service\'s /metrics once per interval. Starvation looks like this: pool threads climbing one or two per second, the queue growing, CPU low and throughput flat. Each point sits where its scrape was answered; a gap is a scrape a starved server did not answer in time, or one not sent because the previous was still unanswered.');
     const serverChart = (title, unit, pick, extra) => chart(box(servers), Object.assign({
       title, x: timeX, y: { unit, label: title.toLowerCase() }, markers, bands: drains,
-      series: run.servers.map(s => ({ name: s.name, points: s.samples.map(p => [p.t, p.up && !p.gap ? pick(p) : null]) })),
+      series: run.servers.map(s => ({ name: s.name, points: s.samples.map(p => [p.t, p.up ? pick(p) : null]) })),
     }, extra || {}));
     serverChart('Thread-pool threads', '', p => p.poolThreads);
     serverChart('Thread-pool queue length', '', p => p.queueLength);
