@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Harness.Load;
 using Harness.Testing;
 using static Harness.Load.LoadSimulation;
@@ -26,14 +28,15 @@ public sealed class EngineTests : IAsyncLifetime
     [Fact]
     public async Task Inject_SendsThePlannedCount_EvenlyOverThePhase()
     {
-        var run = await EngineRun.RunAsync(EngineRun.Get(_target, "inject", "/ok", new Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))));
+        var sends = new SendTimes();
+        var run = await EngineRun.RunAsync(sends.Of(_target, "inject", "/ok", new Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))));
 
         var stats = run.Scenarios.Single().Stats;
         Assert.Equal(300, stats.Ok);
         Assert.Equal(300, _server.Count);
 
-        // Evenly spaced: the first and last arrivals span the phase (less one gap), and no second holds far more than its share.
-        var arrivals = _server.Arrivals;
+        // Evenly spaced: the last arrival is due 2.995 s after the load began, and no second holds far more than its share.
+        var arrivals = sends.Seconds;
         Assert.InRange(arrivals[^1], 2.8, 3.3);
         var perSecond = arrivals.GroupBy(t => (int)t).Select(g => g.Count()).ToList();
         Assert.All(perSecond.Take(3), n => Assert.InRange(n, 80, 120));
@@ -43,22 +46,24 @@ public sealed class EngineTests : IAsyncLifetime
     [Fact]
     public async Task Inject_WithAFractionalRate_SpacesArrivalsByTheFraction()
     {
-        var run = await EngineRun.RunAsync(EngineRun.Get(_target, "fractional", "/ok", new Inject(2.5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))));
+        var sends = new SendTimes();
+        var run = await EngineRun.RunAsync(sends.Of(_target, "fractional", "/ok", new Inject(2.5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))));
 
         Assert.Equal(5, run.Scenarios.Single().Stats.Ok);
-        var gaps = _server.Arrivals.Zip(_server.Arrivals.Skip(1), (a, b) => b - a).ToList();
+        var gaps = sends.Seconds.Zip(sends.Seconds.Skip(1), (a, b) => b - a).ToList();
         Assert.All(gaps, gap => Assert.InRange(gap, 0.3, 0.5));
     }
 
     [Fact]
     public async Task RampingInject_FromZero_SendsTheAreaUnderTheRamp_MostlyLate()
     {
-        var run = await EngineRun.RunAsync(EngineRun.Get(_target, "ramp", "/ok", new RampingInject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))));
+        var sends = new SendTimes();
+        var run = await EngineRun.RunAsync(sends.Of(_target, "ramp", "/ok", new RampingInject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))));
 
-        // 0 → 100/s over 2 s: 100 requests, three times as many in the second half as in the first.
+        // 0 → 100/s over 2 s: 100 requests, 25 of them in the first second (three times as many in the second).
         Assert.Equal(100, run.Scenarios.Single().Stats.Ok);
-        var arrivals = _server.Arrivals;
-        var firstHalf = arrivals.Count(t => t < arrivals[^1] / 2);
+        Assert.Equal(100, _server.Count);
+        var firstHalf = sends.Seconds.Count(t => t < 1.0);
         Assert.InRange(firstHalf, 15, 35);
     }
 
@@ -99,10 +104,17 @@ public sealed class EngineTests : IAsyncLifetime
     [Fact]
     public async Task IterationsForInject_StopsAfterThatManyArrivals_AtTheRate()
     {
-        var run = await EngineRun.RunAsync(EngineRun.Get(_target, "iterations-open", "/ok", new IterationsForInject(50, TimeSpan.FromSeconds(1), 20)));
+        var sends = new SendTimes();
+        var run = await EngineRun.RunAsync(sends.Of(_target, "iterations-open", "/ok", new IterationsForInject(50, TimeSpan.FromSeconds(1), 20)));
 
+        // The 20th is due 19.5 / 50 s = 0.39 s after the load began and cannot leave earlier; the
+        // typical gap is the rate's 20 ms, which one stall does not move.
         Assert.Equal(20, run.Scenarios.Single().Stats.Ok);
-        Assert.InRange(_server.Arrivals[^1], 0.3, 0.6); // 19 gaps of 20 ms
+        Assert.Equal(20, _server.Count);
+        var seconds = sends.Seconds;
+        Assert.InRange(seconds[^1], 0.37, 0.9);
+        var gaps = seconds.Zip(seconds.Skip(1), (a, b) => b - a).Order().ToList();
+        Assert.InRange(gaps[gaps.Count / 2], 0.010, 0.030);
     }
 
     [Fact]
@@ -156,6 +168,36 @@ public sealed class EngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestsThatOutliveTheLoad_FinishInDrainIntervals_AtLoadZero_AndRatesAreOverTheLoadWindow()
+    {
+        // 4 users for 2 s with 1.5 s requests: 4 answers inside the load (at ~1.5 s) and 4 after it (at ~3 s).
+        // The warm-up opens the connections, so the first answers are not late by a connection's set-up.
+        var scenario = EngineRun.Get(_target, "outlived", "/slow?ms=1500", new KeepConstant(4, TimeSpan.FromSeconds(2))) with { WarmUp = TimeSpan.FromSeconds(1) };
+        var run = await EngineRun.RunAsync(scenario);
+
+        var result = run.Scenarios.Single();
+        var load = result.Intervals.TakeWhile(i => !i.Drain).ToList();
+        var drain = result.Intervals.Skip(load.Count).ToList();
+        Assert.NotEmpty(drain);
+        Assert.All(drain, i => Assert.True(i.Drain && i.LoadLevel == 0, $"interval at {i.Start} s after the load: drain={i.Drain}, load {i.LoadLevel}"));
+        Assert.All(load, i => Assert.Equal(4, i.LoadLevel));
+        Assert.Equal(4, load.Sum(i => i.Stats.Ok));
+        Assert.Equal(4, drain.Sum(i => i.Stats.Ok));
+        Assert.Equal(4, result.DrainCount);
+
+        // The drain starts where the load's last interval ends: no interval holds both.
+        Assert.Equal(load[^1].Start + load[^1].Duration, drain[0].Start, 0.002);
+        Assert.InRange(load.Sum(i => i.Duration), 1.9, 2.4);
+        Assert.InRange(result.DrainSeconds, 0.7, 1.6);
+
+        // 8 requests sent in the ~2 s of load: ~4/s. Over the whole window with the drain it would be ~2.7/s.
+        var loadSeconds = result.End - result.Start - result.DrainSeconds;
+        Assert.Equal(8, result.Stats.Ok);
+        Assert.Equal(8 / loadSeconds, result.Stats.OkRps, 0.05);
+        Assert.InRange(result.Stats.OkRps, 3.4, 4.2);
+    }
+
+    [Fact]
     public async Task FailedSteps_AreCountedByStatusAndKind()
     {
         using var nowhere = new HttpTarget(new Uri("http://127.0.0.1:1/"), TimeSpan.FromSeconds(5));
@@ -171,6 +213,35 @@ public sealed class EngineTests : IAsyncLifetime
         var refused = run.Scenarios.Single(s => s.Name == "refused").Stats;
         Assert.Equal(5, refused.Errors[ErrorKinds.Refused]);
         Assert.Equal(1.0, refused.FailRate);
+    }
+
+    /// <summary>
+    /// When the engine started each request, in seconds after the scenario's load began: the schedule
+    /// itself. The server's arrival times are not: in a cold process the first request spends
+    /// ~0.4 s in JIT and connection set-up and every request due meanwhile arrives with it.
+    /// </summary>
+    private sealed class SendTimes
+    {
+        private readonly ConcurrentQueue<long> _sends = new();
+        private long _loadStart;
+
+        public IReadOnlyList<double> Seconds => [.. _sends.Select(t => (t - _loadStart) / (double)Stopwatch.Frequency).Order()];
+
+        public ScenarioProps Of(HttpTarget target, string name, string path, params LoadSimulation[] simulations)
+        {
+            var get = target.Get(path);
+            return Scenario.Create(name, context =>
+                {
+                    _sends.Enqueue(Stopwatch.GetTimestamp());
+                    return get(context);
+                })
+                .WithInit(_ =>
+                {
+                    _loadStart = Stopwatch.GetTimestamp();
+                    return Task.CompletedTask;
+                })
+                .WithLoadSimulations(simulations);
+        }
     }
 }
 

@@ -54,14 +54,15 @@ public sealed class LocalServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var server = new LocalServer(app);
-        app.MapGet("/ok", () => server.HandleAsync(TimeSpan.Zero));
-        app.MapGet("/slow", (int ms) => server.HandleAsync(TimeSpan.FromMilliseconds(ms)));
+        app.MapGet("/ok", (CancellationToken cancellationToken) => server.HandleAsync(TimeSpan.Zero, cancellationToken));
+        app.MapGet("/slow", (int ms, CancellationToken cancellationToken) => server.HandleAsync(TimeSpan.FromMilliseconds(ms), cancellationToken));
         await app.StartAsync();
         server.BaseAddress = new Uri(app.Urls.First());
         return server;
     }
 
-    private async Task<string> HandleAsync(TimeSpan delay)
+    // A client that gives up ends its request here too, so the server stops at once however slow the route.
+    private async Task<string> HandleAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         _arrivals.Enqueue(Stopwatch.GetTimestamp());
         var now = Interlocked.Increment(ref _inProgress);
@@ -83,7 +84,7 @@ public sealed class LocalServer : IAsyncDisposable
             await _gate;
             if (delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay);
+                await Task.Delay(delay, cancellationToken);
             }
 
             return "ok";

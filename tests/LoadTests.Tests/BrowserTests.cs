@@ -44,6 +44,29 @@ public sealed partial class BrowserTests : IDisposable
     }
 
     [Fact]
+    public async Task Report_ShadesEachScenariosDrain_OnEveryTimeChart()
+    {
+        var run = ReportTests.Fixture("starvation-results.json");
+        foreach (var interval in run.Scenarios.SelectMany(s => s.Intervals.TakeLast(2)))
+        {
+            (interval.Drain, interval.LoadLevel) = (true, 0);
+        }
+
+        var page = Path.Combine(_output, "index.html");
+        await File.WriteAllTextAsync(page, HtmlReport.Render(run));
+
+        var (dom, log) = await ChromiumAsync("--dump-dom", page);
+        await ChromiumAsync($"--screenshot={Path.Combine(_output, "drain.png")}", page, "--window-size=1200,1400");
+
+        Assert.True(ChartCount().IsMatch(dom), $"report.js did not finish (a script error?). Browser log:{Environment.NewLine}{log}");
+
+        // Requests/s, latency, failures, five server charts and the generator's: each shades every scenario's drain.
+        var bands = Regex.Matches(dom, "<rect [^>]*class=\"hc-band drain\"").Count;
+        Assert.True(bands >= 3 * run.Scenarios.Count, $"{bands} drain bands for {run.Scenarios.Count} scenarios");
+        Assert.All(run.Scenarios, s => Assert.Contains($"<title>drain {s.Name}</title>", dom, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Comparison_RendersOffline()
     {
         var run = ReportTests.Fixture("compare-results.json");
@@ -69,6 +92,30 @@ public sealed partial class BrowserTests : IDisposable
         Assert.Equal(run.Scenarios.Count, Regex.Matches(dom, "<figure class=\"waterfall\"").Count);
         Assert.Equal(run.Scenarios.Sum(s => s.Trace!.Spans.Count), Regex.Matches(dom, "class=\"span-bar kind-").Count);
         Assert.Contains("One request per mode", dom, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerCharts_BreakTheirLine_AtAMissedSample()
+    {
+        var run = ReportTests.Fixture("starvation-results.json");
+        run.Servers =
+        [
+            new ServerSeries
+            {
+                Name = "target",
+                Samples = [.. Enumerable.Range(0, 11).Select(t => t == 5
+                    ? new ServerSample { T = t, Gap = "the previous scrape was still unanswered" }
+                    : new ServerSample { T = t, Up = true, PoolThreads = 10 + t, QueueLength = 0, Cpu = 0.5, WorkingSetBytes = 1e8, InFlightRequests = 1 })],
+            },
+        ];
+        var page = Path.Combine(_output, "index.html");
+        await File.WriteAllTextAsync(page, HtmlReport.Render(run));
+
+        var (dom, log) = await ChromiumAsync("--dump-dom", page);
+
+        var line = Regex.Match(dom, "aria-label=\"Thread-pool threads\".*?<path d=\"([^\"]*)\" class=\"hc-line\"", RegexOptions.Singleline);
+        Assert.True(line.Success, $"no thread-pool chart drawn. Browser log:{Environment.NewLine}{log}");
+        Assert.Equal(2, line.Groups[1].Value.Count(c => c == 'M')); // one stroke before the gap, one after
     }
 
     private Task<(string Stdout, string Stderr)> ChromiumAsync(string action, string page, params string[] extra) =>

@@ -225,6 +225,43 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task OverloadedOpenModel_SaysItsArrivalsWereNotSent_NotThatTheyFailed()
+    {
+        var config = Config("""{ "scenarios": [ { "name": "capped", "path": "/slow?ms=300", "maxInFlight": 5, "load": [ { "simulation": "inject", "rate": 100, "during": "1s" } ] } ] }""");
+
+        var code = await RunAsync(["--config", config, "--target", _server.BaseAddress.ToString()]);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var stats = OnlyResult().Scenarios.Single().Stats;
+        Assert.Equal(0, stats.Fail);
+        Assert.InRange(stats.Dropped, 50, 95);
+        var share = ((double)stats.Dropped / (stats.Count + stats.Dropped)).ToString("P1", System.Globalization.CultureInfo.InvariantCulture);
+
+        // The headline (console and summary.md) and the line under the table name what happened; nothing claims a failure.
+        Assert.Contains($"0.0 % failed, {share} not sent: in-flight cap", Printed, StringComparison.Ordinal);
+        Assert.Contains($"{share} not sent: in-flight cap", File.ReadAllText(Path.Combine(Directory.GetDirectories(_output).Single(), "summary.md")), StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"[1-9][0-9.]* % failed", Printed);
+        Assert.Contains($"(0 failed, {stats.Dropped} not sent: in-flight cap)  done", Printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimeLimit_EndsLikeCtrlC_NotAfterTheDrainTimeout_AndWritesTheReport()
+    {
+        var config = Config("""{ "scenarios": [ { "name": "stuck", "path": "/slow?ms=120000", "load": [ { "simulation": "inject", "rate": 20, "during": "60s" } ] } ] }""");
+        var started = DateTimeOffset.UtcNow;
+
+        var code = await RunAsync(["--config", config, "--target", _server.BaseAddress.ToString(), "--time-limit", "1s", "--drain-timeout", "60s", "--request-timeout", "120s"]);
+
+        // Ctrl+C gives requests in flight 2 s; the whole drain timeout would be a minute.
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(25), $"took {DateTimeOffset.UtcNow - started}");
+        Assert.Equal(ExitCodes.Ok, code);
+        var result = OnlyResult();
+        Assert.False(result.Completed);
+        Assert.Equal("time limit of 1s reached", result.StopReason);
+        Assert.InRange(result.Scenarios.Single().Stats.Unfinished, 10, 30);
+    }
+
+    [Fact]
     public async Task TargetGoingAwayMidRun_EndsTheRunWithAMessage_AndWritesTheReport()
     {
         var doomed = await LocalServer.StartAsync();

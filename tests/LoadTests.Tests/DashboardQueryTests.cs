@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harness.Hosting;
@@ -20,7 +18,7 @@ namespace LoadTests.Tests;
 public sealed partial class DashboardQueryTests : IAsyncLifetime
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "harness-dashboards-" + Guid.NewGuid().ToString("N"));
-    private readonly List<Process> _processes = [];
+    private readonly List<PrometheusServer> _prometheus = [];
 
     public Task InitializeAsync()
     {
@@ -28,32 +26,22 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
+        foreach (var prometheus in _prometheus)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-
-            process.Dispose();
+            await prometheus.DisposeAsync();
         }
 
         Directory.Delete(_work, recursive: true);
-        return Task.CompletedTask;
     }
 
     private static string Repository => ServiceBinary.FindRepositoryRoot() ?? throw new InvalidOperationException("Harness.sln not found above the test's folder.");
 
-    private static string Tool(string name) =>
-        File.Exists($"/usr/bin/{name}") ? $"/usr/bin/{name}" : throw new InvalidOperationException($"{name} is needed for this test: apt-get install prometheus");
-
     [Fact]
     public async Task Promtool_AcceptsTheRepositorysPrometheusConfig()
     {
-        var (code, stdout, stderr) = await Tools.RunAsync(Tool("promtool"), null, "check", "config", "--syntax-only", Path.Combine(Repository, "observability", "prometheus", "prometheus.yml"));
+        var (code, stdout, stderr) = await Tools.RunAsync(PrometheusServer.Tool("promtool"), null, "check", "config", "--syntax-only", Path.Combine(Repository, "observability", "prometheus", "prometheus.yml"));
         var output = stdout + stderr;
 
         Assert.True(code == 0, output);
@@ -259,38 +247,9 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
         var path = Path.Combine(_work, "prometheus.yml");
         await File.WriteAllTextAsync(path, config);
 
-        var start = new ProcessStartInfo(Tool("prometheus")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])[$"--config.file={path}", $"--storage.tsdb.path={Path.Combine(_work, "data")}", $"--web.listen-address=127.0.0.1:{prometheusPort}"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        _processes.Add(process);
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
-        process.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var address = new Uri($"http://127.0.0.1:{prometheusPort}");
-        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                Assert.False(process.HasExited, "Prometheus exited:\n" + string.Join("\n", log));
-                try
-                {
-                    return (await client.GetAsync("/-/ready")).StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            "Prometheus to be ready",
-            TimeSpan.FromSeconds(30));
-        return address;
+        var prometheus = await PrometheusServer.StartAsync(path, Path.Combine(_work, "data"), prometheusPort);
+        _prometheus.Add(prometheus);
+        return prometheus.Address;
     }
 
     [GeneratedRegex(@"^label_values\((?<metric>.+),\s*(?<label>\w+)\)$")]

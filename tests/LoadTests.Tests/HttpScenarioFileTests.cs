@@ -32,10 +32,10 @@ public sealed partial class HttpScenarioFileTests : IAsyncLifetime, IDisposable
     /// <summary>Requests the scenarios sent (the preflight's GET of / and the scrapes of /metrics left out).</summary>
     private EchoServer.Received[] Sent => [.. _echo.Requests.Where(r => r.Target is not ("/" or "/metrics"))];
 
-    private Task<int> RunAsync(string configPath)
+    private Task<int> RunAsync(string configPath, Uri? target = null)
     {
         var console = TestConsole.Writing(_console, width: 200);
-        return LoadTestsApp.RunAsync(["--config", configPath, "--target", _echo.BaseAddress.ToString(), "--output", Output, "--plain"], console, CancellationToken.None, null);
+        return LoadTestsApp.RunAsync(["--config", configPath, "--target", (target ?? _echo.BaseAddress).ToString(), "--output", Output, "--plain"], console, CancellationToken.None, null);
     }
 
     private string Write(string name, string text)
@@ -157,6 +157,44 @@ public sealed partial class HttpScenarioFileTests : IAsyncLifetime, IDisposable
         Assert.Equal(ExitCodes.Ok, await RunAsync(config));
         Assert.Equal(3, Sent.Length);
         Assert.All(Sent, r => Assert.Equal(("GET", "/plain?a=1"), (r.Method, r.Target)));
+    }
+
+    [Fact]
+    public async Task Http2Steps_AgainstAnH2cOnlyService_PassThePreflightAndReachItOverHttp2()
+    {
+        await using var h2c = await EchoServer.StartAsync(http2Only: true);
+        var config = Write("h2c.json", """
+            { "scenarios": [ { "name": "h2c",
+                "steps": [ { "name": "create", "method": "POST", "path": "/orders/7", "http": "2", "body": { "id": "7" },
+                             "checks": [ { "name": "echo-id", "jsonPath": "$.id", "equals": "7" } ] } ],
+                "load": [ { "simulation": "iterations-for-constant", "copies": 2, "iterations": 6 } ] } ] }
+            """);
+
+        var code = await RunAsync(config, h2c.BaseAddress);
+
+        Assert.True(code == ExitCodes.Ok, Printed);
+        Assert.Contains(h2c.Requests, r => r is { Target: "/", Protocol: "HTTP/2" });
+        var sent = h2c.Requests.Where(r => r.Target == "/orders/7").ToList();
+        Assert.Equal(6, sent.Count);
+        Assert.All(sent, r => Assert.Equal("HTTP/2", r.Protocol));
+        Assert.Equal(6, OnlyResult().Scenarios.Single().Stats.Ok);
+    }
+
+    [Fact]
+    public async Task Http2Steps_AgainstAnHttp11OnlyService_FailThePreflightBeforeAnyStep()
+    {
+        var config = Write("h2c-wrong.json", """
+            { "scenarios": [ { "name": "h2c", "steps": [ { "name": "read", "path": "/orders/7", "http": "2" } ],
+                "load": [ { "simulation": "iterations-for-constant", "copies": 1, "iterations": 3 } ] } ] }
+            """);
+
+        var code = await RunAsync(config);
+
+        Assert.Equal(ExitCodes.TargetUnavailable, code);
+        var printed = string.Join(' ', Printed.Split((char[])[' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"Nothing answers at {_echo.BaseAddress}", printed, StringComparison.Ordinal);
+        Assert.Contains("asked with HTTP/2 prior knowledge (h2c), as the scenarios' steps say", printed, StringComparison.Ordinal);
+        Assert.Empty(Sent);
     }
 
     [GeneratedRegex("```jsonc\\n(?<code>.*?)```", RegexOptions.Singleline)]

@@ -44,12 +44,13 @@ public static partial class Durations
             ? value
             : throw new ConfigurationException($"{setting}: '{text}' is not a duration; write e.g. 500ms, 10s, 2m or 00:01:30.");
 
+    /// <summary>A duration as people write it, the same whatever the machine's culture: <c>1.5s</c>, never <c>1,5s</c>.</summary>
     public static string Format(TimeSpan value) => value.TotalSeconds switch
     {
-        < 1 => $"{value.TotalMilliseconds:0.#}ms",
-        < 60 => $"{value.TotalSeconds:0.##}s",
-        < 3600 when value.Seconds == 0 => $"{(int)value.TotalMinutes}m",
-        < 3600 => $"{(int)value.TotalMinutes}m{value.Seconds}s",
+        < 1 => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMilliseconds:0.#}ms"),
+        < 60 => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.##}s"),
+        < 3600 when value.Seconds == 0 => string.Create(CultureInfo.InvariantCulture, $"{(int)value.TotalMinutes}m"),
+        < 3600 => string.Create(CultureInfo.InvariantCulture, $"{(int)value.TotalMinutes}m{value.Seconds}s"),
         _ => value.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture),
     };
 

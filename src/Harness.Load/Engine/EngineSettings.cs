@@ -15,7 +15,11 @@ public sealed record EngineSettings
     /// <summary>Stop the whole run after this long, whatever is left (still writing what was measured).</summary>
     public TimeSpan? TimeLimit { get; init; }
 
-    /// <summary>Check thresholds at every interval and stop at the first that fails.</summary>
+    /// <summary>
+    /// Stop as soon as a threshold has failed for good (<see cref="Threshold.FailsForGood"/>: a count
+    /// or the maximum past its bound), checked every interval; percentiles, means and rates can
+    /// recover, so they are judged at the end only.
+    /// </summary>
     public bool AbortOnThreshold { get; init; }
 
     /// <summary>Stop when every request of this many consecutive intervals failed to connect.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,7 +12,8 @@ namespace Harness.Load;
 /// </summary>
 public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold> thresholds, ServerSampler? sampler, IRunObserver observer, ILoggerFactory? loggerFactory = null)
 {
-    private const int MinCountForAbort = 20;
+    /// <summary>How long requests in flight may still finish after Ctrl+C or the time limit.</summary>
+    internal static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(2);
 
     private readonly Dictionary<ScenarioRunner, List<IntervalResult>> _intervals = [];
     private readonly Dictionary<StatsRecorder, List<IntervalResult>> _stepIntervals = [];
@@ -48,11 +50,21 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         using var interrupted = cancellationToken.Register(() =>
         {
             _stopReason ??= "interrupted";
-
-            // An interrupted user wants the report now: in-flight requests get two seconds.
-            hardStop.CancelAfter(TimeSpan.FromSeconds(2));
+            CancelAfterGrace(hardStop);
         });
-        using var limit = settings.TimeLimit is { } timeLimit ? new Timer(_ => Stop($"time limit of {Durations.Format(timeLimit)} reached", stop), null, timeLimit, Timeout.InfiniteTimeSpan) : null;
+
+        // A time limit is a deadline, not a wish: it ends the run the way Ctrl+C does, not after the whole drain timeout.
+        using var limit = settings.TimeLimit is { } timeLimit
+            ? new Timer(
+                _ =>
+                {
+                    Stop($"time limit of {Durations.Format(timeLimit)} reached", stop);
+                    CancelAfterGrace(hardStop);
+                },
+                null,
+                timeLimit,
+                Timeout.InfiniteTimeSpan)
+            : null;
 
         var groups = runners
             .GroupBy(r => string.IsNullOrEmpty(r.Scenario.Group) ? r.Scenario.Name : r.Scenario.Group)
@@ -86,6 +98,8 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             _stopReason ??= "interrupted";
         }
 
+        // The last scrape is awaited first, so the closing sample is taken rather than recorded as a gap.
+        await _sampling.ConfigureAwait(false);
         Tick(runners, runStart, planned, stop);
         await _sampling.ConfigureAwait(false);
 
@@ -151,34 +165,41 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             }
 
             var finished = runner.Finished;
-            var interval = runner.Stats.Cut(finished ? runner.MeasuringEndedAt : now, runStart);
+            var end = finished ? runner.MeasuringEndedAt : now;
+
+            // One interval, or two when the load ended since the last tick: the load's last and the drain's first.
+            var cut = runner.Stats.Cut(end, runStart).Where(Kept).ToList();
             if (finished)
             {
                 _closed.Add(runner);
             }
 
-            if (interval.Duration < 0.001 && finished)
+            if (cut.Count == 0)
             {
                 continue;
             }
 
-            _intervals[runner].Add(interval);
+            _intervals[runner].AddRange(cut);
+            var level = cut.FirstOrDefault(i => !i.Drain)?.LoadLevel ?? 0;
             foreach (var step in runner.Stats.Steps)
             {
-                var stepInterval = step.Cut(finished ? runner.MeasuringEndedAt : now, runStart);
-                stepInterval.LoadLevel = interval.LoadLevel;
                 if (!_stepIntervals.TryGetValue(step, out var stepIntervals))
                 {
                     _stepIntervals[step] = stepIntervals = [];
                 }
 
-                stepIntervals.Add(stepInterval);
+                foreach (var stepInterval in step.Cut(end, runStart).Where(Kept))
+                {
+                    stepInterval.LoadLevel = stepInterval.Drain ? 0 : level;
+                    stepIntervals.Add(stepInterval);
+                }
             }
 
-            worstLag = Math.Max(worstLag, interval.Stats.ScheduleLag?.P99 ?? 0);
-            dropped += interval.Stats.Dropped;
-            var totals = runner.Stats.Totals(finished ? runner.MeasuringEndedAt : now);
-            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail + totals.Dropped, runner.Stats.LoadLevel, runner.Stats.InFlight, finished));
+            var interval = cut[^1];
+            worstLag = Math.Max(worstLag, cut.Max(i => i.Stats.ScheduleLag?.P99 ?? 0));
+            dropped += cut.Sum(i => i.Stats.Dropped);
+            var totals = runner.Stats.Totals(end);
+            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped, Intervals = cut });
 
             CheckTargetGone(runner, interval, stop);
             if (runner.Scenario.MaxFailCount > 0 && totals.Fail > runner.Scenario.MaxFailCount)
@@ -206,13 +227,18 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             }
         }
 
-        if (sampler is not null && _sampling.IsCompleted)
+        if (sampler is not null)
         {
-            _sampling = sampler.SampleAsync(t, CancellationToken.None);
+            // Every tick asks: a server still busy with its last scrape gets a gap, not a silent skip.
+            var scrapes = sampler.SampleAsync(t, CancellationToken.None);
+            _sampling = _sampling.IsCompleted ? scrapes : Task.WhenAll(_sampling, scrapes);
         }
 
         observer.OnTick(new RunTick(t, planned, ticks, generator));
     }
+
+    // A sliver under a millisecond (the load ending just after a tick) is kept only if something happened in it, so the intervals still add up to the totals.
+    private static bool Kept(IntervalResult interval) => interval.Duration >= 0.001 || interval.Stats.Count + interval.Stats.Dropped > 0;
 
     private void CheckTargetGone(ScenarioRunner runner, IntervalResult interval, CancellationTokenSource stop)
     {
@@ -226,21 +252,29 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         }
     }
 
+    /// <summary>Stops on a threshold only once the end-of-run check could no longer pass it (<see cref="Threshold.FailsForGood"/>).</summary>
     private void CheckThresholdsEarly(ScenarioRunner runner, StatsBlock totals, CancellationTokenSource stop)
     {
-        if (totals.Count + totals.Dropped < MinCountForAbort)
+        foreach (var threshold in thresholds.Where(t => t.AppliesTo(runner.Scenario.Name)))
         {
-            return;
-        }
-
-        foreach (var threshold in thresholds.Where(t => t.AppliesTo(runner.Scenario.Name) && t.CanAbortEarly))
-        {
-            var actual = threshold.Read(totals);
-            if (!threshold.Holds(actual))
+            if (threshold.FailsForGood(totals))
             {
-                Stop($"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {actual:0.###})", stop);
+                Stop(string.Create(CultureInfo.InvariantCulture, $"threshold failed during the run: {runner.Scenario.Name}: {threshold.Expression} (was {threshold.Read(totals):0.###})"), stop);
                 return;
             }
+        }
+    }
+
+    /// <summary>Someone wants the report now (Ctrl+C, the time limit): requests in flight get <see cref="InterruptGrace"/>, then are cancelled as unfinished.</summary>
+    private static void CancelAfterGrace(CancellationTokenSource hardStop)
+    {
+        try
+        {
+            hardStop.CancelAfter(InterruptGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run already ended.
         }
     }
 
@@ -277,6 +311,8 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             Simulations = [.. simulations.Select(s => s.ToString())],
             Start = Math.Round((stats.MeasuringSince - runStart) / (double)Stopwatch.Frequency, 3),
             End = Math.Round((ended - runStart) / (double)Stopwatch.Frequency, 3),
+            DrainSeconds = stats.LoadEndedAt is > 0 and var loadEnd && loadEnd < ended ? Math.Round((ended - loadEnd) / (double)Stopwatch.Frequency, 3) : 0,
+            DrainCount = stats.DrainCount,
             Completed = runner.Finished && _stopReason is null,
             EndedEarly = runner.EndedEarly,
             WarmUpCount = stats.WarmUpCount,

@@ -24,6 +24,7 @@ public sealed record RunTick(
     IReadOnlyList<ScenarioTick> Scenarios,
     GeneratorSample Generator);
 
+/// <summary>One scenario at a tick; <c>TotalFail</c> counts requests answered as failures, not arrivals dropped at the cap (<see cref="TotalDropped"/>).</summary>
 public sealed record ScenarioTick(
     string Name,
     IntervalResult Interval,
@@ -31,4 +32,21 @@ public sealed record ScenarioTick(
     long TotalFail,
     double LoadLevel,
     long InFlight,
-    bool Finished);
+    bool Finished)
+{
+    private readonly IReadOnlyList<IntervalResult>? _intervals;
+
+    /// <summary>Open model: arrivals not sent so far because the in-flight cap was reached.</summary>
+    public long TotalDropped { get; init; }
+
+    /// <summary>
+    /// Every interval closed at this tick, oldest first: <see cref="Interval"/> alone, or the load's
+    /// last and the drain's first when the load ended since the last tick. An observer that adds
+    /// intervals up (the engine's metrics) reads them all, or it loses the load's last.
+    /// </summary>
+    public IReadOnlyList<IntervalResult> Intervals
+    {
+        get => _intervals ?? [Interval];
+        init => _intervals = value;
+    }
+}

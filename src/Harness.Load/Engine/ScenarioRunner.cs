@@ -94,17 +94,21 @@ internal sealed class ScenarioRunner
                 await RunPhasesAsync(stop, hardStop).ConfigureAwait(false);
             }
 
+            // What finishes from here on is the drain: load level 0, intervals of its own.
+            Stats.EndLoad(Stopwatch.GetTimestamp());
             await DrainAsync(hardStop).ConfigureAwait(false);
         }
         finally
         {
             await own.CancelAsync().ConfigureAwait(false);
+            await SettleCancelledAsync().ConfigureAwait(false);
             if (!Stats.IsMeasuring)
             {
                 Stats.BeginMeasuring(Stopwatch.GetTimestamp());
             }
 
             MeasuringEndedAt = Stopwatch.GetTimestamp();
+            Stats.EndLoad(MeasuringEndedAt);
             _finished = true;
             if (_scenario.Clean is not null)
             {
@@ -343,7 +347,7 @@ internal sealed class ScenarioRunner
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
-                Stats.RecordUnfinished();
+                Stats.RecordUnfinished(Stopwatch.GetTimestamp() - intended);
                 return;
             }
             catch (Exception ex)
@@ -353,7 +357,7 @@ internal sealed class ScenarioRunner
 
             if (hardStop.IsCancellationRequested && result.IsError)
             {
-                Stats.RecordUnfinished();
+                Stats.RecordUnfinished(Stopwatch.GetTimestamp() - intended);
                 return;
             }
 
@@ -435,6 +439,30 @@ internal sealed class ScenarioRunner
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
                 // Same as above: the hard stop ends them.
+            }
+        }
+
+        _stopping = false;
+    }
+
+    /// <summary>
+    /// Cancelled requests count themselves as unfinished when their continuations run: wait for
+    /// them (briefly: a step that ignores its token is not waited for), so the last interval and
+    /// the totals include them.
+    /// </summary>
+    private async Task SettleCancelledAsync()
+    {
+        _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _stopping = true;
+        if (Stats.InFlight > 0)
+        {
+            try
+            {
+                await _drained.Task.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Counted if they end before the totals are read, not waited for any longer.
             }
         }
 

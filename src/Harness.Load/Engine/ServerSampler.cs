@@ -4,20 +4,34 @@ namespace Harness.Load;
 
 /// <summary>
 /// Scrapes the servers' Prometheus endpoints on the run's timeline, so the thread pool, CPU and
-/// memory sit beside the client's figures. A scrape that fails or times out (a starved server
-/// answers /metrics late too) leaves a gap, never a made-up value.
+/// memory sit beside the client's figures. A sample is placed, and its rates divided, by when the
+/// scrape was answered: a starved server answers late, and its counters were read then. A scrape
+/// that fails or times out, or is not sent because the previous one is still out, is recorded as
+/// a gap, never a made-up value, so the charts break their lines there.
 /// </summary>
 public sealed class ServerSampler : IDisposable
 {
     private readonly HttpClient _client;
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _clock;
     private readonly Func<IReadOnlyList<(string Name, Uri MetricsUrl)>> _endpoints;
-    private readonly List<(ServerSeries Series, Dictionary<string, (double Value, double T)> Last)> _servers = [];
+    private readonly List<Server> _servers = [];
 
     /// <param name="endpoints">Read at every sample: services restarted on new ports keep their series by name.</param>
     /// <param name="timeout">How long a scrape may take before the sample is a gap.</param>
     public ServerSampler(Func<IReadOnlyList<(string Name, Uri MetricsUrl)>> endpoints, TimeSpan timeout)
+        : this(endpoints, timeout, TimeProvider.System)
+    {
+    }
+
+    /// <param name="endpoints">As above.</param>
+    /// <param name="timeout">As above.</param>
+    /// <param name="clock">Times the scrapes; tests pass one they control.</param>
+    internal ServerSampler(Func<IReadOnlyList<(string Name, Uri MetricsUrl)>> endpoints, TimeSpan timeout, TimeProvider clock)
     {
         _endpoints = endpoints;
+        _timeout = timeout;
+        _clock = clock;
         _client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = timeout };
     }
 
@@ -32,56 +46,77 @@ public sealed class ServerSampler : IDisposable
         }
     }
 
+    /// <summary>
+    /// Scrapes every server once, <paramref name="t"/> seconds into the run; completes when every
+    /// scrape started here has been answered or has failed. A server whose previous scrape is still
+    /// out gets a gap at <paramref name="t"/> instead of a second scrape.
+    /// </summary>
     public Task SampleAsync(double t, CancellationToken cancellationToken)
     {
+        var sent = _clock.GetTimestamp();
         var work = new List<Task>();
         lock (_servers)
         {
             foreach (var (name, url) in _endpoints())
             {
-                var index = _servers.FindIndex(s => s.Series.Name == name);
-                if (index < 0)
+                var server = _servers.Find(s => s.Series.Name == name);
+                if (server is null)
                 {
-                    _servers.Add((new ServerSeries { Name = name, Url = url.ToString() }, []));
-                    index = _servers.Count - 1;
+                    _servers.Add(server = new Server(new ServerSeries { Name = name, Url = url.ToString() }));
                 }
 
-                var (series, last) = _servers[index];
-                series.Url = url.ToString();
-                work.Add(SampleOneAsync(series, last, t, cancellationToken));
+                server.Series.Url = url.ToString();
+                if (!server.Scrape.IsCompleted)
+                {
+                    server.Add(new ServerSample { T = Math.Round(t, 3), Gap = "the previous scrape was still unanswered" });
+                    continue;
+                }
+
+                server.Scrape = SampleOneAsync(server, t, sent, cancellationToken);
+                work.Add(server.Scrape);
             }
         }
 
         return Task.WhenAll(work);
     }
 
-    private async Task SampleOneAsync(ServerSeries series, Dictionary<string, (double Value, double T)> last, double t, CancellationToken cancellationToken)
+    private async Task SampleOneAsync(Server server, double t, long sent, CancellationToken cancellationToken)
     {
-        var sample = new ServerSample { T = Math.Round(t, 3) };
+        string text;
         try
         {
-            var text = await _client.GetStringAsync(series.Url, cancellationToken).ConfigureAwait(false);
-            var metrics = PrometheusText.Parse(text);
-            sample.Up = true;
-            sample.PoolThreads = metrics.Sum("harness_thread_pool_threads");
-            sample.QueueLength = metrics.Sum("harness_thread_pool_queue_length");
-            sample.WorkingSetBytes = metrics.Sum("dotnet_process_memory_working_set_bytes");
-            sample.InFlightRequests = metrics.Sum("http_server_active_requests");
-            sample.SchedulingDelayMs = metrics.Sum("harness_thread_pool_scheduling_delay_current_seconds") * 1000;
-            sample.CompletedPerSecond = Rate(last, "completed", metrics.Sum("harness_thread_pool_work_items_completed_total"), t);
-            sample.Cpu = Rate(last, "cpu", metrics.Sum("dotnet_process_cpu_time_seconds_total"), t);
-            sample.GcPauseFraction = Rate(last, "gc", metrics.Sum("dotnet_gc_pause_time_seconds_total"), t);
+            text = await _client.GetStringAsync(server.Series.Url, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
-            sample.Up = false;
+            var gap = ex is TaskCanceledException && !cancellationToken.IsCancellationRequested
+                ? $"no answer within {Durations.Format(_timeout)}"
+                : $"scrape failed: {ex.Message}";
+            server.Add(new ServerSample { T = Math.Round(AnsweredAt(t, sent), 3), Gap = gap });
+            return;
         }
 
-        lock (series)
+        // The counters were read when the server wrote its answer, which a starved server does late:
+        // dividing by the time the scrape was sent would credit a late answer's work to too short a span.
+        var answered = AnsweredAt(t, sent);
+        var metrics = PrometheusText.Parse(text);
+        var last = server.Last;
+        server.Add(new ServerSample
         {
-            series.Samples.Add(sample);
-        }
+            T = Math.Round(answered, 3),
+            Up = true,
+            PoolThreads = metrics.Sum("harness_thread_pool_threads"),
+            QueueLength = metrics.Sum("harness_thread_pool_queue_length"),
+            WorkingSetBytes = metrics.Sum("dotnet_process_memory_working_set_bytes"),
+            InFlightRequests = metrics.Sum("http_server_active_requests"),
+            SchedulingDelayMs = metrics.Sum("harness_thread_pool_scheduling_delay_current_seconds") * 1000,
+            CompletedPerSecond = Rate(last, "completed", metrics.Sum("harness_thread_pool_work_items_completed_total"), answered),
+            Cpu = Rate(last, "cpu", metrics.Sum("dotnet_process_cpu_time_seconds_total"), answered),
+            GcPauseFraction = Rate(last, "gc", metrics.Sum("dotnet_gc_pause_time_seconds_total"), answered),
+        });
     }
+
+    private double AnsweredAt(double t, long sent) => t + _clock.GetElapsedTime(sent).TotalSeconds;
 
     private static double? Rate(Dictionary<string, (double Value, double T)> last, string key, double? value, double t)
     {
@@ -98,6 +133,24 @@ public sealed class ServerSampler : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>One server's series, its counters at the last answer (for rates), and its scrape in progress: one at a time.</summary>
+    private sealed class Server(ServerSeries series)
+    {
+        public ServerSeries Series { get; } = series;
+
+        public Dictionary<string, (double Value, double T)> Last { get; } = [];
+
+        public Task Scrape { get; set; } = Task.CompletedTask;
+
+        public void Add(ServerSample sample)
+        {
+            lock (Series)
+            {
+                Series.Samples.Add(sample);
+            }
+        }
+    }
 }
 
 /// <summary>Just enough of the Prometheus text format to read a few series: <c>name{labels} value</c>.</summary>

@@ -19,20 +19,27 @@ internal sealed class StatsRecorder
     private readonly Recorder _okLatency = NewRecorder();
     private readonly Recorder _failLatency = NewRecorder();
     private readonly Recorder _lag = NewRecorder();
+    private readonly Recorder _unfinished = NewRecorder();
     private readonly HistogramBase _okTotal = NewHistogram();
     private readonly HistogramBase _failTotal = NewHistogram();
     private readonly HistogramBase _lagTotal = NewHistogram();
+    private readonly HistogramBase _unfinishedTotal = NewHistogram();
     private readonly long[] _statusCodes = new long[600];
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly Counters _total = new();
     private HistogramBase? _okRecycle;
     private HistogramBase? _failRecycle;
     private HistogramBase? _lagRecycle;
+    private HistogramBase? _unfinishedRecycle;
     private Counters _lastCut = new();
     private long[] _lastStatusCodes = new long[600];
     private Dictionary<string, long> _lastErrors = new(StringComparer.Ordinal);
     private long _measuringSince;
     private long _lastCutAt;
+    private long _loadEndedAt;
+    private long _countAtLoadEnd;
+    private readonly Lock _cutLock = new();
+    private readonly List<(long From, IntervalResult Interval)> _pending = [];
     private volatile bool _measuring;
     private long _inFlight;
     private long _warmUpCount;
@@ -76,6 +83,7 @@ internal sealed class StatsRecorder
 
                 // Its first interval starts with the scenario's current one, not at the measuring start.
                 added._lastCutAt = Interlocked.Read(ref _lastCutAt);
+                added._loadEndedAt = Interlocked.Read(ref _loadEndedAt);
             }
 
             _steps = [.. _steps, added];
@@ -94,6 +102,12 @@ internal sealed class StatsRecorder
 
     public long MeasuringSince => _measuringSince;
 
+    /// <summary>When the measured load ended (timestamp); 0 while it runs. Intervals after it are the drain.</summary>
+    public long LoadEndedAt => Interlocked.Read(ref _loadEndedAt);
+
+    /// <summary>Requests that finished after the load ended (the drain).</summary>
+    public long DrainCount => LoadEndedAt == 0 ? 0 : Interlocked.Read(ref _total.Ok) + Interlocked.Read(ref _total.Fail) - _countAtLoadEnd;
+
     public void EnterFlight() => Interlocked.Increment(ref _inFlight);
 
     public long LeaveFlight() => Interlocked.Decrement(ref _inFlight);
@@ -104,6 +118,7 @@ internal sealed class StatsRecorder
         _okLatency.Reset();
         _failLatency.Reset();
         _lag.Reset();
+        _unfinished.Reset();
         _measuringSince = timestamp;
         _lastCutAt = timestamp;
         _measuring = true;
@@ -112,6 +127,35 @@ internal sealed class StatsRecorder
             foreach (var step in _steps)
             {
                 step.BeginMeasuring(timestamp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The measured load is over at <paramref name="timestamp"/>: the interval running now is cut
+    /// here (so no interval mixes load and drain), the load level drops to 0, and every later
+    /// interval is drain. Only the first call counts.
+    /// </summary>
+    public void EndLoad(long timestamp)
+    {
+        lock (_cutLock)
+        {
+            if (_loadEndedAt != 0 || !_measuring)
+            {
+                return;
+            }
+
+            _pending.Add((_lastCutAt, CutLocked(timestamp, _lastCutAt, drain: false)));
+            _countAtLoadEnd = _lastCut.Ok + _lastCut.Fail;
+            Interlocked.Exchange(ref _loadEndedAt, timestamp);
+            LoadLevel = 0;
+        }
+
+        lock (_stepsLock)
+        {
+            foreach (var step in _steps)
+            {
+                step.EndLoad(timestamp);
             }
         }
     }
@@ -172,23 +216,54 @@ internal sealed class StatsRecorder
         }
     }
 
-    public void RecordUnfinished()
+    /// <summary>A request cancelled at the run's end, <paramref name="elapsedTicks"/> after it started (open model: after it was due).</summary>
+    public void RecordUnfinished(long elapsedTicks)
     {
         if (_measuring)
         {
+            _unfinished.RecordValue(Math.Clamp((long)(elapsedTicks * MicrosPerTick), 1, HighestMicros));
             Interlocked.Increment(ref _total.Unfinished);
         }
     }
 
-    /// <summary>Closes the interval that ends at <paramref name="timestamp"/>; called by one collector thread only.</summary>
-    public IntervalResult Cut(long timestamp, long runStartedAt)
+    /// <summary>
+    /// Closes the interval that ends at <paramref name="timestamp"/>, after the one <see cref="EndLoad"/>
+    /// closed if the load ended since the last cut; called by one collector thread only.
+    /// </summary>
+    public List<IntervalResult> Cut(long timestamp, long runStartedAt)
+    {
+        lock (_cutLock)
+        {
+            // EndLoad does not know the run's start: its interval is placed on the run's timeline here.
+            var intervals = new List<IntervalResult>();
+            foreach (var (from, interval) in _pending)
+            {
+                interval.Start = Math.Round((from - runStartedAt) / (double)Stopwatch.Frequency, 3);
+                intervals.Add(interval);
+            }
+
+            _pending.Clear();
+
+            // The collector read its clock before the load ended and took the lock after: nothing is left to cut.
+            if (timestamp > _lastCutAt)
+            {
+                intervals.Add(CutLocked(timestamp, runStartedAt, drain: _loadEndedAt != 0));
+            }
+
+            return intervals;
+        }
+    }
+
+    private IntervalResult CutLocked(long timestamp, long runStartedAt, bool drain)
     {
         _okRecycle = _okLatency.GetIntervalHistogram(_okRecycle);
         _failRecycle = _failLatency.GetIntervalHistogram(_failRecycle);
         _lagRecycle = _lag.GetIntervalHistogram(_lagRecycle);
+        _unfinishedRecycle = _unfinished.GetIntervalHistogram(_unfinishedRecycle);
         _okTotal.Add(_okRecycle);
         _failTotal.Add(_failRecycle);
         _lagTotal.Add(_lagRecycle);
+        _unfinishedTotal.Add(_unfinishedRecycle);
 
         var now = _total.Snapshot();
         var delta = now.Minus(_lastCut);
@@ -200,12 +275,12 @@ internal sealed class StatsRecorder
         {
             Start = Math.Round((_lastCutAt - runStartedAt) / (double)Stopwatch.Frequency, 3),
             Duration = Math.Round(seconds, 3),
-            LoadLevel = Math.Round(LoadLevel, 3),
+            LoadLevel = drain ? 0 : Math.Round(LoadLevel, 3),
             InFlight = InFlight,
-            Stats = BuildStats(delta, seconds, _okRecycle, _failRecycle, _lagRecycle, Diff(statusNow, _lastStatusCodes), Diff(errorsNow, _lastErrors)),
+            Drain = drain,
+            Stats = BuildStats(delta, seconds, _okRecycle, _failRecycle, _lagRecycle, _unfinishedRecycle, Diff(statusNow, _lastStatusCodes), Diff(errorsNow, _lastErrors)),
             Histogram = HistogramCodec.Encode(_okRecycle),
         };
-
         _lastCut = now;
         _lastStatusCodes = statusNow;
         _lastErrors = errorsNow;
@@ -213,16 +288,26 @@ internal sealed class StatsRecorder
         return interval;
     }
 
-    /// <summary>The whole measured run so far (call after the last <see cref="Cut"/>).</summary>
-    public StatsBlock Totals(long timestamp) =>
-        BuildStats(
-            _total.Snapshot(),
-            Math.Max(1e-9, (timestamp - _measuringSince) / (double)Stopwatch.Frequency),
-            _okTotal,
-            _failTotal,
-            _lagTotal,
-            Diff(SnapshotStatusCodes(), new long[_statusCodes.Length]),
-            new Dictionary<string, long>(_errors, StringComparer.Ordinal));
+    /// <summary>
+    /// The whole measured run so far (call after the last <see cref="Cut"/>). Rates are over the
+    /// load window: every request counted was sent in it, including those that finished in the drain.
+    /// </summary>
+    public StatsBlock Totals(long timestamp)
+    {
+        lock (_cutLock)
+        {
+            var until = _loadEndedAt is > 0 and var end && end < timestamp ? end : timestamp;
+            return BuildStats(
+                _total.Snapshot(),
+                Math.Max(1e-9, (until - _measuringSince) / (double)Stopwatch.Frequency),
+                _okTotal,
+                _failTotal,
+                _lagTotal,
+                _unfinishedTotal,
+                Diff(SnapshotStatusCodes(), new long[_statusCodes.Length]),
+                new Dictionary<string, long>(_errors, StringComparer.Ordinal));
+        }
+    }
 
     public HistogramBase OkHistogram => _okTotal;
 
@@ -233,7 +318,7 @@ internal sealed class StatsRecorder
         new(1, HighestMicros, 3, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
 
     private static StatsBlock BuildStats(
-        Counters counts, double seconds, HistogramBase ok, HistogramBase fail, HistogramBase lag,
+        Counters counts, double seconds, HistogramBase ok, HistogramBase fail, HistogramBase lag, HistogramBase unfinished,
         Dictionary<string, long> statusCodes, Dictionary<string, long> errors) => new()
         {
             Count = counts.Ok + counts.Fail,
@@ -248,6 +333,7 @@ internal sealed class StatsRecorder
             Latency = LatencySummary.From(ok),
             FailLatency = fail.TotalCount > 0 ? LatencySummary.From(fail) : null,
             ScheduleLag = lag.TotalCount > 0 ? LatencySummary.From(lag) : null,
+            UnfinishedElapsed = unfinished.TotalCount > 0 ? LatencySummary.From(unfinished) : null,
             StatusCodes = statusCodes,
             Errors = errors,
         };

@@ -12,7 +12,7 @@ namespace Harness.Load;
 public sealed partial record Threshold(string? Scenario, string Metric, string Operator, double Value, string Expression)
 {
     public static readonly IReadOnlyList<string> Metrics =
-        ["p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min", "rps", "ok_rps", "fail_rate", "fail_count", "count", "dropped", "late_rate", "lag_p99"];
+        ["p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min", "rps", "ok_rps", "fail_rate", "fail_count", "count", "dropped", "unfinished", "late_rate", "lag_p99"];
 
     private static readonly HashSet<string> LatencyMetrics = ["p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min", "lag_p99"];
 
@@ -66,9 +66,10 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
         "rps" => stats.Rps,
         "ok_rps" => stats.OkRps,
         "fail_rate" => stats.FailRate,
-        "fail_count" => stats.Fail + stats.Dropped,
+        "fail_count" => stats.Fail + stats.Dropped + stats.Unfinished,
         "count" => stats.Count,
         "dropped" => stats.Dropped,
+        "unfinished" => stats.Unfinished,
         "late_rate" => stats.Count == 0 ? 0 : (double)stats.Late / stats.Count,
         "lag_p99" => stats.ScheduleLag?.P99 ?? 0,
         _ when Metric.StartsWith("check:", StringComparison.Ordinal) => stats.Count == 0 ? 0 : (double)stats.Errors.GetValueOrDefault(Metric) / stats.Count,
@@ -85,8 +86,34 @@ public sealed partial record Threshold(string? Scenario, string Metric, string O
         _ => false,
     };
 
-    /// <summary>Whether a failure seen mid-run can only get worse (so aborting early is fair).</summary>
-    public bool CanAbortEarly => Metric is "fail_count" or "dropped" || (Operator is "<" or "<=" && Metric is not "count" and not "rps" and not "ok_rps");
+    /// <summary>
+    /// Whether the totals of a run still going (<paramref name="soFar"/>) already fail this
+    /// threshold for good, so that stopping now cannot fail a run the end-of-run check would pass.
+    /// Only figures that move one way as requests are added can say so, read in the direction no
+    /// later request undoes: counts (<c>fail_count</c>, <c>count</c>, <c>dropped</c>,
+    /// <c>unfinished</c>) and <c>max</c> only grow, so <c>&lt;</c>, <c>&lt;=</c> and <c>==</c> broken
+    /// from above stay broken; <c>min</c> only shrinks. Percentiles, means and rates can recover,
+    /// and a count can still climb to a lower bound, so those wait for the end. Also sound for one
+    /// segment of a distributed run: the whole holds at least its counts, its maximum and its minimum.
+    /// </summary>
+    public bool FailsForGood(StatsBlock soFar)
+    {
+        var actual = Read(soFar);
+        if (Holds(actual))
+        {
+            return false;
+        }
+
+        return Metric switch
+        {
+            "fail_count" or "count" or "dropped" or "unfinished" => BrokenFromAbove(actual),
+            "max" => soFar.Ok > 0 && BrokenFromAbove(actual),
+            "min" => soFar.Ok > 0 && (Operator is ">" or ">=" || (Operator == "==" && actual < Value)),
+            _ => false,
+        };
+
+        bool BrokenFromAbove(double value) => Operator is "<" or "<=" || (Operator == "==" && value > Value);
+    }
 
     [GeneratedRegex(@"^(?:(?!check\s*:)(?<scenario>[A-Za-z0-9_.\-]+)\s*:\s*)?(?<metric>check\s*:\s*[A-Za-z0-9_.\-]+|[a-z0-9_.]+)\s*(?<op><=|>=|==|<|>)\s*(?<value>\d+(?:\.\d+)?)\s*(?<unit>ms|s|us|µs|%)?$", RegexOptions.IgnoreCase)]
     private static partial Regex Pattern();

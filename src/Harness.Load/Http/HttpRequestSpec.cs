@@ -102,6 +102,13 @@ public sealed record HttpRequestSpec
     /// <summary>HTTP/2; over http:// cleartext with prior knowledge (h2c), for services that speak only HTTP/2.</summary>
     public HttpRequestSpec WithHttp2() => WithVersion(HttpVersion.Version20);
 
+    /// <summary>
+    /// How a request of <paramref name="version"/> is sent: HTTP/2 exactly (over http:// that is
+    /// prior knowledge, h2c, which has nothing to fall back from), HTTP/1.1 or lower.
+    /// </summary>
+    public static HttpVersionPolicy VersionPolicyFor(Version version) =>
+        version == HttpVersion.Version20 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower;
+
     public HttpRequestSpec WithCookies(bool useCookies = true) => this with { UseCookies = useCookies };
 
     public HttpRequestSpec WithChecks(params Check[] checks)
@@ -176,7 +183,7 @@ public sealed record HttpRequestSpec
         var message = new HttpRequestMessage(Method, new Uri(baseAddress, Path.Render(row)))
         {
             Version = Version,
-            VersionPolicy = Version == HttpVersion.Version20 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+            VersionPolicy = VersionPolicyFor(Version),
         };
 
         message.Content = BodyKind switch

@@ -56,12 +56,12 @@ public static class HtmlReport
             html.Append("<p class=\"good\">Generator health: no warnings (CPU, GC pauses, thread-pool queue and schedule lag stayed within bounds).</p>");
         }
 
-        html.Append("<table><thead><tr><th>scenario</th><th>requests</th><th>ok</th><th>failed</th><th>dropped</th><th>req/s ok</th><th>vs best</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th><th>peak pool threads</th><th>status codes</th><th>errors</th></tr></thead><tbody>");
+        html.Append("<table><thead><tr><th>scenario</th><th>requests</th><th>ok</th><th>failed</th><th>not sent (in-flight cap)</th><th>unfinished</th><th>req/s ok</th><th>vs best</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th><th>peak pool threads</th><th>status codes</th><th>errors</th></tr></thead><tbody>");
         foreach (var s in run.Scenarios)
         {
             var st = s.Stats;
             var mode = analysis.Modes.FirstOrDefault(m => m.Scenario == s.Name);
-            html.Append(c, $"<tr><th>{E(s.Name)}</th><td>{st.Count}</td><td>{st.Ok}</td><td>{st.Fail}</td><td>{st.Dropped}</td><td>{st.OkRps:0.##}</td>");
+            html.Append(c, $"<tr><th>{E(s.Name)}</th><td>{st.Count}</td><td>{st.Ok}</td><td>{st.Fail}</td><td>{st.Dropped}</td><td>{st.Unfinished}</td><td>{st.OkRps:0.##}</td>");
             html.Append(c, $"<td>{(mode is null ? "–" : (mode.RelativeThroughput * 100).ToString("0", c) + "%")}</td><td>{ReportWriter.Seconds(st.Latency.Mean)}</td><td>{ReportWriter.Seconds(st.Latency.P50)}</td><td>{ReportWriter.Seconds(st.Latency.P90)}</td><td>{ReportWriter.Seconds(st.Latency.P99)}</td><td>{ReportWriter.Seconds(st.Latency.Max)}</td>");
             html.Append(c, $"<td>{(mode?.PeakPoolThreads is { } threads ? threads.ToString("0", c) : "–")}</td><td>{E(Counts(st.StatusCodes))}</td><td>{E(Counts(st.Errors))}</td></tr>");
 
@@ -69,13 +69,18 @@ public static class HtmlReport
             foreach (var step in s.Steps)
             {
                 var sst = step.Stats;
-                html.Append(c, $"<tr class=\"step\" data-step=\"{E(s.Name)}/{E(step.Name)}\"><th>↳ {E(step.Name)}</th><td>{sst.Count}</td><td>{sst.Ok}</td><td>{sst.Fail}</td><td>–</td><td>{sst.OkRps:0.##}</td>");
+                html.Append(c, $"<tr class=\"step\" data-step=\"{E(s.Name)}/{E(step.Name)}\"><th>↳ {E(step.Name)}</th><td>{sst.Count}</td><td>{sst.Ok}</td><td>{sst.Fail}</td><td>–</td><td>–</td><td>{sst.OkRps:0.##}</td>");
                 html.Append(c, $"<td>–</td><td>{ReportWriter.Seconds(sst.Latency.Mean)}</td><td>{ReportWriter.Seconds(sst.Latency.P50)}</td><td>{ReportWriter.Seconds(sst.Latency.P90)}</td><td>{ReportWriter.Seconds(sst.Latency.P99)}</td><td>{ReportWriter.Seconds(sst.Latency.Max)}</td>");
                 html.Append(c, $"<td>–</td><td>{E(Counts(sst.StatusCodes))}</td><td>{E(Counts(sst.Errors))}</td></tr>");
             }
         }
 
         html.Append("</tbody></table>");
+        if (ReportWriter.DrainLine(run) is { } drain)
+        {
+            html.Append(c, $"<p class=\"note drain\">{E(drain)}.</p>");
+        }
+
         if (analysis.Modes.Any(m => m.OfferedRps is not null))
         {
             // The open model's question is not who answered most but what each mode did with the same arrivals.
@@ -108,7 +113,7 @@ public static class HtmlReport
         if (analysis.Knees.Count > 0)
         {
             html.Append("<p>Knees: ");
-            html.Append(string.Join(" · ", analysis.Knees.Select(k => E(k.Users is { } u ? string.Create(c, $"{k.Mode} at {u:0} users ({k.RpsAtKnee:0.#} req/s)") : $"{k.Mode}: none within the steps"))));
+            html.Append(string.Join(" · ", analysis.Knees.Select(k => E(k.Users is { } u ? string.Create(c, $"{k.Mode} at {u:0} users ({k.RpsAtKnee:0.#} req/s; p99 {ReportWriter.KneeClimb(k)})") : $"{k.Mode}: none within the steps"))));
             html.Append("</p>");
         }
 
@@ -141,12 +146,12 @@ public static class HtmlReport
         html.Append(comparison.HasRegression
             ? "<p class=\"bad headline\">Regression beyond the runs' noise.</p>"
             : "<p class=\"good headline\">No regression beyond the runs' noise.</p>");
-        html.Append("<p class=\"note\">A difference counts when it exceeds twice the combined standard error of the two runs' steady intervals and 5% of the baseline.</p>");
-        html.Append("<table><thead><tr><th>scenario</th><th>metric</th><th>baseline</th><th>candidate</th><th>change</th><th>noise ±</th><th>verdict</th></tr></thead><tbody>");
+        html.Append(c, $"<p class=\"note\">{E(RunComparison.NoiseRule)}</p>");
+        html.Append("<table><thead><tr><th>scenario</th><th>metric</th><th>baseline</th><th>candidate</th><th>change</th><th>noise ±</th><th>blocks</th><th>verdict</th></tr></thead><tbody>");
         foreach (var d in comparison.Deltas)
         {
             var css = d.Verdict switch { "regression" => "bad", "improvement" => "good", _ => "" };
-            html.Append(c, $"<tr><th>{E(d.Scenario)}</th><td>{E(d.Metric)}</td><td>{d.Baseline:0.###}</td><td>{d.Candidate:0.###}</td><td>{(d.Change is { } ch ? (ch * 100).ToString("+0.0;-0.0;0", c) + "%" : "–")}</td><td>{d.Noise:0.###}</td><td class=\"{css}\">{E(d.Verdict)}</td></tr>");
+            html.Append(c, $"<tr><th>{E(d.Scenario)}</th><td>{E(d.Metric)}</td><td>{d.Baseline:0.###}</td><td>{d.Candidate:0.###}</td><td>{(d.Change is { } ch ? (ch * 100).ToString("+0.0;-0.0;0", c) + "%" : "–")}</td><td>{RunComparison.NoiseText(d)}</td><td>{E(d.Blocks)}</td><td class=\"{css}\">{E(d.Verdict)}</td></tr>");
         }
 
         html.Append("</tbody></table>");
@@ -185,6 +190,7 @@ public static class HtmlReport
                 name = s.Name,
                 start = s.Start,
                 end = s.End,
+                drain = Drain(s),
                 intervals = s.Intervals.Select(i => new
                 {
                     t = i.Start,
@@ -223,6 +229,13 @@ public static class HtmlReport
             knees = analysis.Knees.Select(k => new { mode = k.Mode, users = k.Users, steps = k.Steps.Select(p => new { users = p.Users, okRps = p.OkRps, p99 = p.P99 }) }),
         },
         Compact);
+
+    /// <summary>From the first drain interval's start to the last one's end, or null when the scenario has none.</summary>
+    private static double[]? Drain(ScenarioResult scenario)
+    {
+        var drain = scenario.Intervals.Where(i => i.Drain).ToList();
+        return drain.Count == 0 ? null : [drain.Min(i => i.Start), Math.Round(drain.Max(i => i.Start + i.Duration), 3)];
+    }
 
     private static string Counts(Dictionary<string, long> counts) =>
         counts.Count == 0 ? "–" : string.Join(" ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{kv.Value}"));

@@ -120,10 +120,20 @@ public sealed class ScenarioResult
 
     public List<string> Simulations { get; set; } = [];
 
-    /// <summary>Seconds from the run's start when measuring began and ended (warm-up excluded).</summary>
+    /// <summary>Seconds from the run's start when measuring began and ended (warm-up excluded, drain included).</summary>
     public double Start { get; set; }
 
     public double End { get; set; }
+
+    /// <summary>
+    /// Seconds from the end of the load to <see cref="End"/>: requests still in flight finishing
+    /// (intervals marked <see cref="IntervalResult.Drain"/>). The load window, over which
+    /// <see cref="StatsBlock.Rps"/> is taken, is <see cref="Start"/> to <see cref="End"/> less this.
+    /// </summary>
+    public double DrainSeconds { get; set; }
+
+    /// <summary>Requests that finished in the drain (counted in <see cref="Stats"/>: they were sent under load).</summary>
+    public long DrainCount { get; set; }
 
     public bool Completed { get; set; }
 
@@ -331,7 +341,11 @@ public sealed class StatsBlock
     /// <summary>Open model: requests that left more than the lateness bound after their intended start.</summary>
     public long Late { get; set; }
 
-    /// <summary>Requests still in flight when the run stopped, cancelled and not counted as ok or failed.</summary>
+    /// <summary>
+    /// Requests still in flight when the run stopped (drain timeout, Ctrl+C, time limit), cancelled:
+    /// neither ok nor failed, not in <see cref="Count"/> nor the percentiles, but counted in
+    /// <see cref="FailRate"/>, since they did not succeed; <see cref="UnfinishedElapsed"/> says how long they had waited.
+    /// </summary>
     public long Unfinished { get; set; }
 
     public double Rps { get; set; }
@@ -348,12 +362,15 @@ public sealed class StatsBlock
     /// <summary>Open model: how late requests left against their schedule.</summary>
     public LatencySummary? ScheduleLag { get; set; }
 
+    /// <summary>How long the <see cref="Unfinished"/> requests had been out when they were cancelled (open model: since they were due); their latency was at least this.</summary>
+    public LatencySummary? UnfinishedElapsed { get; set; }
+
     public Dictionary<string, long> StatusCodes { get; set; } = [];
 
     public Dictionary<string, long> Errors { get; set; } = [];
 
-    /// <summary>Failed and dropped over everything planned.</summary>
-    public double FailRate => Count + Dropped == 0 ? 0 : (double)(Fail + Dropped) / (Count + Dropped);
+    /// <summary>Everything planned that did not end ok (failed, dropped, unfinished) over everything planned.</summary>
+    public double FailRate => Count + Dropped + Unfinished == 0 ? 0 : (double)(Fail + Dropped + Unfinished) / (Count + Dropped + Unfinished);
 }
 
 /// <summary>Milliseconds.</summary>
@@ -405,12 +422,18 @@ public sealed class LatencySummary
 
 public sealed record PercentilePoint(double Percentile, double Ms);
 
-/// <summary>One scrape of a server's /metrics, on the run's timeline. Null where the scrape failed or the metric is absent.</summary>
+/// <summary>
+/// One scrape of a server's /metrics, on the run's timeline at the moment it was answered. Null
+/// where the scrape failed or the metric is absent; rates are per second of that span between answers.
+/// </summary>
 public sealed class ServerSample
 {
     public double T { get; set; }
 
     public bool Up { get; set; }
+
+    /// <summary>Why this sample has no values (no answer in time, the scrape failed, the previous one was still out); null when it was answered.</summary>
+    public string? Gap { get; set; }
 
     public double? PoolThreads { get; set; }
 
@@ -550,10 +573,16 @@ public sealed class KneeResult
 
     public string Mode { get; set; } = "";
 
-    /// <summary>Users at the knee; null when throughput kept growing over the whole range.</summary>
+    /// <summary>Users at the knee (the last step before throughput flattened while p99 climbed); null when no step did both.</summary>
     public double? Users { get; set; }
 
     public double RpsAtKnee { get; set; }
+
+    /// <summary>Milliseconds: p99 at the knee step; 0 without a knee.</summary>
+    public double P99AtKnee { get; set; }
+
+    /// <summary>Milliseconds: p99 at the step after the knee, the climb that marks it; 0 without a knee.</summary>
+    public double P99AfterKnee { get; set; }
 
     public List<StepPoint> Steps { get; set; } = [];
 }
@@ -567,6 +596,9 @@ public sealed class StepPoint
     public double P50 { get; set; }
 
     public double P99 { get; set; }
+
+    /// <summary>The seconds the step's figures come from: the step less its transition (see the analysis).</summary>
+    public double Seconds { get; set; }
 
     public double? PoolThreads { get; set; }
 

@@ -8,9 +8,17 @@ namespace Harness.Load;
 /// run one generator would have measured: counts and bytes summed, the ok-latency HDR histograms
 /// added interval by interval (aligned on the segments' common start), so percentiles are exact,
 /// not averaged; generator and server samples kept per generator; thresholds checked on the whole.
+/// Failure latency, schedule lag and unfinished requests' wait are kept by each segment as summaries, not histograms, so their
+/// merged percentiles are upper bounds; the merged run's settings say so (<see cref="BoundsSetting"/>).
 /// </summary>
 public static class RunMerge
 {
+    /// <summary>The merged run's setting that says which of its figures are exact and which are bounds.</summary>
+    public const string BoundsSetting = "merged_latency";
+
+    private const string BoundsNote =
+        "ok latency exact (the segments' histograms added); failure latency, schedule lag and unfinished requests' wait: min and max exact, mean and spread pooled by count, percentiles upper bounds (the highest segment's, so a lag_p99 threshold reads a bound)";
+
     /// <summary>Merges <paramref name="segments"/> (named by <paramref name="sources"/> in messages), or refuses with a <see cref="ConfigurationException"/> saying why.</summary>
     public static RunResult Merge(IReadOnlyList<RunResult> segments, IReadOnlyList<string> sources, IEnumerable<Threshold>? thresholds = null)
     {
@@ -38,6 +46,7 @@ public static class RunMerge
             ["start_at"] = first.Settings.GetValueOrDefault("start_at", ""),
             ["generators"] = segments.Count.ToString(CultureInfo.InvariantCulture),
             ["thresholds"] = string.Join("; ", expressions.Select(t => t.Expression)),
+            [BoundsSetting] = BoundsNote,
         };
         var merged = new RunResult
         {
@@ -156,6 +165,9 @@ public static class RunMerge
         var first = parts[0].Part;
         var start = parts.Min(p => p.Part.Start + p.Offset);
         var end = parts.Max(p => p.Part.End + p.Offset);
+
+        // The load ends with the last generator's; the drain is what follows it.
+        var loadEnd = parts.Max(p => p.Part.End - p.Part.DrainSeconds + p.Offset);
         var histogram = Sum(parts.Select(p => p.Part.Histogram));
         var stepNames = parts.SelectMany(p => p.Part.Steps.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
         return new ScenarioResult
@@ -167,9 +179,11 @@ public static class RunMerge
             Simulations = first.Simulations,
             Start = Math.Round(start, 3),
             End = Math.Round(end, 3),
+            DrainSeconds = Math.Round(end - loadEnd, 3),
+            DrainCount = parts.Sum(p => p.Part.DrainCount),
             Completed = parts.All(p => p.Part.Completed),
             WarmUpCount = parts.Sum(p => p.Part.WarmUpCount),
-            Stats = MergeStats([.. parts.Select(p => p.Part.Stats)], histogram, end - start),
+            Stats = MergeStats([.. parts.Select(p => p.Part.Stats)], histogram, loadEnd - start),
             Intervals = MergeIntervals([.. parts.Select(p => (p.Part.Intervals, p.Offset))], interval),
             Histogram = HistogramCodec.Encode(histogram),
             Spectrum = LoadRunner.Spectrum(histogram),
@@ -180,7 +194,7 @@ public static class RunMerge
                 return new StepResult
                 {
                     Name = step,
-                    Stats = MergeStats([.. stepParts.Select(p => p.Step.Stats)], stepHistogram, end - start),
+                    Stats = MergeStats([.. stepParts.Select(p => p.Step.Stats)], stepHistogram, loadEnd - start),
                     Intervals = MergeIntervals([.. stepParts.Select(p => (p.Step.Intervals, p.Offset))], interval),
                     Histogram = HistogramCodec.Encode(stepHistogram),
                     Spectrum = LoadRunner.Spectrum(stepHistogram),
@@ -191,15 +205,16 @@ public static class RunMerge
 
     /// <summary>
     /// Intervals of every segment on the common timeline, in slots one interval long from the
-    /// common start; each segment's interval goes to exactly one slot, so the slots' histograms
-    /// add up to the whole run's.
+    /// common start, load and drain apart; each segment's interval goes to exactly one slot, so
+    /// the slots' histograms add up to the whole run's.
     /// </summary>
     private static List<IntervalResult> MergeIntervals(IReadOnlyList<(List<IntervalResult> Intervals, double Offset)> parts, double interval)
     {
         var slots = parts
             .SelectMany((p, segment) => p.Intervals.Select(i => (Segment: segment, Interval: i, Start: i.Start + p.Offset)))
-            .GroupBy(x => (long)Math.Round(x.Start / interval))
-            .OrderBy(g => g.Key);
+            .GroupBy(x => (Slot: (long)Math.Round(x.Start / interval), x.Interval.Drain))
+            .OrderBy(g => g.Key.Slot)
+            .ThenBy(g => g.Key.Drain);
         var merged = new List<IntervalResult>();
         foreach (var slot in slots)
         {
@@ -215,6 +230,7 @@ public static class RunMerge
                 // Each generator's load level at the slot's end, added: the whole run's users or rate.
                 LoadLevel = Math.Round(members.GroupBy(m => m.Segment).Sum(g => g.Last().Interval.LoadLevel), 3),
                 InFlight = members.GroupBy(m => m.Segment).Sum(g => g.Last().Interval.InFlight),
+                Drain = slot.Key.Drain,
                 Stats = MergeStats([.. members.Select(m => m.Interval.Stats)], histogram, duration),
                 Histogram = HistogramCodec.Encode(histogram),
             });
@@ -235,9 +251,8 @@ public static class RunMerge
     }
 
     /// <summary>
-    /// Counts add; ok latency comes from the added histogram (exact). Failure latency and schedule
-    /// lag are kept only as summaries per segment, so their merge is bounded, not exact: worst
-    /// percentile and maximum, least minimum, count-weighted mean.
+    /// Counts add; ok latency comes from the added histogram (exact). Failure latency, schedule
+    /// lag and unfinished requests' wait are kept only as summaries per segment, so their merge is bounded, not exact (see <see cref="Bound"/>).
     /// </summary>
     private static StatsBlock MergeStats(IReadOnlyList<StatsBlock> blocks, HistogramBase ok, double seconds)
     {
@@ -257,12 +272,19 @@ public static class RunMerge
             Bytes = blocks.Sum(b => b.Bytes),
             Latency = LatencySummary.From(ok),
             FailLatency = Bound([.. blocks.Where(b => b.FailLatency is not null).Select(b => (b.FailLatency!, b.Fail))]),
-            ScheduleLag = Bound([.. blocks.Where(b => b.ScheduleLag is not null).Select(b => (b.ScheduleLag!, b.Count))]),
+            ScheduleLag = Bound([.. blocks.Where(b => b.ScheduleLag is not null).Select(b => (b.ScheduleLag!, b.Count + b.Unfinished))]),
+            UnfinishedElapsed = Bound([.. blocks.Where(b => b.UnfinishedElapsed is not null).Select(b => (b.UnfinishedElapsed!, b.Unfinished))]),
             StatusCodes = Add(blocks.Select(b => b.StatusCodes)),
             Errors = Add(blocks.Select(b => b.Errors)),
         };
     }
 
+    /// <summary>
+    /// Summaries merged without their histograms: min and max are the whole's, the mean and the
+    /// standard deviation are pooled by each part's count (exact when the counts are the recorded
+    /// values', as failures' are; schedule lag is weighted by requests sent); a merged percentile
+    /// lies between the parts' lowest and highest, so the highest is given, an upper bound.
+    /// </summary>
     private static LatencySummary? Bound(IReadOnlyList<(LatencySummary Summary, long Weight)> parts)
     {
         if (parts.Count == 0)
@@ -271,12 +293,14 @@ public static class RunMerge
         }
 
         var weight = Math.Max(1, parts.Sum(p => p.Weight));
+        var mean = parts.Sum(p => p.Summary.Mean * p.Weight) / weight;
+        var variance = (parts.Sum(p => p.Weight * ((p.Summary.StdDev * p.Summary.StdDev) + (p.Summary.Mean * p.Summary.Mean))) / weight) - (mean * mean);
         return new LatencySummary
         {
             Min = parts.Min(p => p.Summary.Min),
-            Mean = Math.Round(parts.Sum(p => p.Summary.Mean * p.Weight) / weight, 3),
+            Mean = Math.Round(mean, 3),
             Max = parts.Max(p => p.Summary.Max),
-            StdDev = parts.Max(p => p.Summary.StdDev),
+            StdDev = Math.Round(Math.Sqrt(Math.Max(0, variance)), 3),
             P50 = parts.Max(p => p.Summary.P50),
             P75 = parts.Max(p => p.Summary.P75),
             P90 = parts.Max(p => p.Summary.P90),
@@ -301,6 +325,7 @@ public static class RunMerge
     {
         T = Math.Round(s.T + offset, 3),
         Up = s.Up,
+        Gap = s.Gap,
         PoolThreads = s.PoolThreads,
         QueueLength = s.QueueLength,
         CompletedPerSecond = s.CompletedPerSecond,

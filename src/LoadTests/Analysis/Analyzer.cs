@@ -7,8 +7,15 @@ namespace Harness.LoadTests.Analysis;
 /// <summary>Works out, once per run, what a run's numbers say: who won by how much, where each mode's knee was, and the seed's comparison; the reports only render it.</summary>
 public static class Analyzer
 {
-    /// <summary>Throughput must grow by at least this factor from one step to the next, or the knee is passed.</summary>
+    /// <summary>Throughput must grow by at least this factor from one step to the next, or it has flattened.</summary>
     internal const double GrowthFactor = 1.1;
+
+    /// <summary>
+    /// p99 must grow by at least this factor from one step to the next for flat throughput to be a knee.
+    /// Tuned for steps that double the users: past saturation a closed model's latency doubles with
+    /// them, so 1.5 leaves room for noise; below saturation it barely moves.
+    /// </summary>
+    internal const double LatencyFactor = 1.5;
 
     public static RunAnalysis Analyze(RunResult run)
     {
@@ -60,22 +67,28 @@ public static class Analyzer
         return analysis;
     }
 
-    /// <summary>The scenario's intervals grouped by load level, in order; the knee is the last level before throughput stops growing.</summary>
+    /// <summary>
+    /// The knee: the last step whose next step gained less than 10% throughput (<see cref="GrowthFactor"/>)
+    /// while its p99 grew by <see cref="LatencyFactor"/> or more. Both are needed: throughput that
+    /// flattens with latency flat is a limit outside the server (the client, the steps), not a knee;
+    /// in a closed model past saturation each doubling of users doubles latency instead of throughput.
+    /// </summary>
     public static KneeResult Knee(ScenarioResult scenario, IReadOnlyList<ServerSeries> targets)
     {
         var steps = new List<StepPoint>();
-        foreach (var level in scenario.Intervals.Where(i => i.LoadLevel > 0).GroupBy(i => i.LoadLevel))
+        foreach (var level in Steps(scenario.Intervals))
         {
-            var intervals = level.ToList();
+            var intervals = Settled(level);
             var seconds = intervals.Sum(i => i.Duration);
             var histogram = ScenarioStatsHistogram(intervals);
-            var window = Window(targets, intervals[0].Start, intervals[^1].Start + intervals[^1].Duration);
+            var window = Window(targets, level[0].Start, level[^1].Start + level[^1].Duration);
             steps.Add(new StepPoint
             {
-                Users = level.Key,
-                OkRps = Math.Round(intervals.Sum(i => i.Stats.Ok) / Math.Max(seconds, 1e-9), 3),
+                Users = level[0].LoadLevel,
+                OkRps = Math.Round(scenario.Model == "closed" && ClosedRate(level[0].LoadLevel, intervals, seconds) is { } rate ? rate : intervals.Sum(i => i.Stats.Ok) / Math.Max(seconds, 1e-9), 3),
                 P50 = histogram.TotalCount > 0 ? Math.Round(histogram.GetValueAtPercentile(50) / 1000.0, 3) : 0,
                 P99 = histogram.TotalCount > 0 ? Math.Round(histogram.GetValueAtPercentile(99) / 1000.0, 3) : 0,
+                Seconds = Math.Round(seconds, 3),
                 PoolThreads = Max(window, s => s.PoolThreads),
                 QueueLength = Max(window, s => s.QueueLength),
             });
@@ -84,16 +97,73 @@ public static class Analyzer
         var knee = new KneeResult { Scenario = scenario.Name, Mode = scenario.Labels.GetValueOrDefault("mode", scenario.Name), Steps = steps };
         for (int i = 1; i < steps.Count; i++)
         {
-            if (steps[i].OkRps < steps[i - 1].OkRps * GrowthFactor)
+            var (before, after) = (steps[i - 1], steps[i]);
+            var flat = after.OkRps < before.OkRps * GrowthFactor;
+
+            // A step that answered nothing ok has no latency to compare: its throughput fell, which is climbing enough.
+            var climbing = after.OkRps == 0 ? before.OkRps > 0 : before.P99 > 0 && after.P99 >= before.P99 * LatencyFactor;
+            if (flat && climbing)
             {
-                knee.Users = steps[i - 1].Users;
-                knee.RpsAtKnee = steps[i - 1].OkRps;
+                knee.Users = before.Users;
+                knee.RpsAtKnee = before.OkRps;
+                knee.P99AtKnee = before.P99;
+                knee.P99AfterKnee = after.P99;
                 return knee;
             }
         }
 
         knee.RpsAtKnee = steps.Count > 0 ? steps[^1].OkRps : 0;
         return knee;
+    }
+
+    /// <summary>
+    /// A closed step's ok requests/s by Little's law: each of its users always has one invocation
+    /// out, so the users over the mean invocation time (ok and failed alike) is the rate, and the
+    /// ok share of it is the ok rate. Counting answers in a window a few requests long is off by up
+    /// to a whole round when the users' requests finish together, as the sequential modes' do
+    /// (all of a step's users start at once and take 5 s each). Null when nothing finished, or when
+    /// the mean invocation outlasted the step's kept <paramref name="seconds"/>: such a step is
+    /// still in its transition, what finished in it started in earlier steps, and only counting
+    /// says what it served.
+    /// </summary>
+    private static double? ClosedRate(double users, List<IntervalResult> intervals, double seconds)
+    {
+        var finished = intervals.Sum(i => i.Stats.Ok + i.Stats.Fail);
+        var busySeconds = intervals.Sum(i => (i.Stats.Latency.Mean * i.Stats.Ok) + ((i.Stats.FailLatency?.Mean ?? 0) * i.Stats.Fail)) / 1000;
+        return finished == 0 || busySeconds <= 0 || busySeconds / finished > seconds ? null : users * intervals.Sum(i => i.Stats.Ok) / busySeconds;
+    }
+
+    /// <summary>Runs of consecutive load intervals at one level; drain intervals (load over) belong to no step.</summary>
+    private static List<List<IntervalResult>> Steps(IEnumerable<IntervalResult> intervals)
+    {
+        var steps = new List<List<IntervalResult>>();
+        foreach (var interval in intervals.Where(i => i.LoadLevel > 0 && !i.Drain))
+        {
+            if (steps.Count == 0 || steps[^1][0].LoadLevel != interval.LoadLevel)
+            {
+                steps.Add([]);
+            }
+
+            steps[^1].Add(interval);
+        }
+
+        return steps;
+    }
+
+    /// <summary>
+    /// A step without its transition: the users added at its start finish their first request only
+    /// one request duration later, and until then the previous step's requests are still finishing.
+    /// The intervals that start within the step's median latency of its first interval's end are
+    /// left out; at least the last half of the step is kept, so a too-short step still has figures
+    /// (its <see cref="StepPoint.Seconds"/> says how little).
+    /// </summary>
+    private static List<IntervalResult> Settled(List<IntervalResult> step)
+    {
+        var histogram = ScenarioStatsHistogram(step);
+        var transition = histogram.TotalCount > 0 ? histogram.GetValueAtPercentile(50) / 1e6 : 0;
+        var settledFrom = step[0].Start + step[0].Duration + transition;
+        var skip = Math.Min(step.Count(i => i.Start < settledFrom - 1e-6), step.Count / 2);
+        return step[skip..];
     }
 
     private static HdrHistogram.HistogramBase ScenarioStatsHistogram(IEnumerable<IntervalResult> intervals)
@@ -118,9 +188,7 @@ public static class Analyzer
 
         if (analysis.Knees.Count > 0)
         {
-            return string.Join("; ", analysis.Knees.Select(k => k.Users is { } users
-                ? string.Create(c, $"{k.Mode}: knee at {users:0} users ({k.RpsAtKnee:0.#} req/s)")
-                : string.Create(c, $"{k.Mode}: still growing at {k.Steps.LastOrDefault()?.Users ?? 0:0} users ({k.RpsAtKnee:0.#} req/s)")));
+            return string.Join("; ", analysis.Knees.Select(KneeText));
         }
 
         if (analysis.Modes.Count > 0 && analysis.Modes.All(m => m.OfferedRps is not null))
@@ -153,6 +221,13 @@ public static class Analyzer
 
         return ReportWriter.DefaultHeadline(run);
     }
+
+    /// <summary>"sync: knee at 16 users (31 req/s; p99 520 ms → 1.90 s)", or where the steps ended without one.</summary>
+    public static string KneeText(KneeResult knee) => knee.Users is { } users
+        ? string.Create(CultureInfo.InvariantCulture, $"{knee.Mode}: knee at {users:0} users ({knee.RpsAtKnee:0.#} req/s; p99 {ReportWriter.KneeClimb(knee)})")
+        : knee.Steps.Count == 0
+            ? $"{knee.Mode}: no steps measured"
+            : string.Create(CultureInfo.InvariantCulture, $"{knee.Mode}: no knee up to {knee.Steps[^1].Users:0} users ({knee.RpsAtKnee:0.#} req/s, p99 {Seconds(knee.Steps[^1].P99)})");
 
     /// <summary>One mode under the open model, in what a production service's callers would see: how slow, and how much never got a good answer.</summary>
     private static string OpenOutcome(ModeSummary m)

@@ -20,7 +20,7 @@ internal static class CompareCommand
         File.WriteAllText(Path.Combine(directory, "index.html"), HtmlReport.RenderComparison(comparison, baseline, candidate));
 
         var table = new Table().Border(TableBorder.Rounded).Title("baseline → candidate");
-        foreach (var column in (string[])["scenario", "metric", "baseline", "candidate", "change", "noise ±", "verdict"])
+        foreach (var column in (string[])["scenario", "metric", "baseline", "candidate", "change", "noise ±", "blocks", "verdict"])
         {
             table.AddColumn(column);
         }
@@ -34,11 +34,13 @@ internal static class CompareCommand
                 d.Baseline.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
                 d.Candidate.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
                 d.Change is { } ch ? (ch * 100).ToString("+0.0;-0.0;0", System.Globalization.CultureInfo.InvariantCulture) + "%" : "–",
-                d.Noise.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+                RunComparison.NoiseText(d),
+                Markup.Escape(d.Blocks),
                 verdict);
         }
 
         console.Write(table);
+        console.MarkupLine($"[grey]{Markup.Escape(RunComparison.NoiseRule)}[/]");
         foreach (var only in comparison.OnlyInOne)
         {
             console.MarkupLine($"[yellow]not compared:[/] {Markup.Escape(only)}");

@@ -121,14 +121,14 @@ public sealed class ConsoleView : IRunObserver
             var stats = s.Interval.Stats;
             _console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  [{Clock(tick.Elapsed)}] {s.Name,-16} load {s.LoadLevel,7:0.##}  {stats.Rps,8:0.0} req/s  p50 {stats.Latency.P50,8:0.0} ms  p99 {stats.Latency.P99,8:0.0} ms  in flight {s.InFlight,5}  total {s.TotalCount} ({s.TotalFail} failed){(s.Finished ? "  done" : "")}"));
+                $"  [{Clock(tick.Elapsed)}] {s.Name,-16} load {s.LoadLevel,7:0.##}  {stats.Rps,8:0.0} req/s  p50 {stats.Latency.P50,8:0.0} ms  p99 {stats.Latency.P99,8:0.0} ms  in flight {s.InFlight,5}  total {s.TotalCount} ({s.TotalFail} failed{(s.TotalDropped > 0 ? $", {s.TotalDropped} not sent: in-flight cap" : "")}){(s.Finished ? "  done" : "")}"));
         }
     }
 
     private IRenderable Render(RunTick tick)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
-        foreach (var column in (string[])["scenario", "load", "req/s", "p50 ms", "p99 ms", "in flight", "total", "failed", ""])
+        foreach (var column in (string[])["scenario", "load", "req/s", "p50 ms", "p99 ms", "in flight", "total", "failed", "not sent (cap)", ""])
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
@@ -147,6 +147,7 @@ public sealed class ConsoleView : IRunObserver
                     s.InFlight.ToString(CultureInfo.InvariantCulture),
                     s.TotalCount.ToString(CultureInfo.InvariantCulture),
                     s.TotalFail > 0 ? $"[red]{s.TotalFail}[/]" : "0",
+                    s.TotalDropped > 0 ? $"[yellow]{s.TotalDropped}[/]" : "0",
                     s.Finished ? "[green]done[/]" : "[blue]running[/]");
             }
         }

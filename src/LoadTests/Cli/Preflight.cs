@@ -1,3 +1,4 @@
+using System.Net;
 using Harness.Load;
 
 namespace Harness.LoadTests.Cli;
@@ -18,23 +19,32 @@ internal static class Preflight
         }
     }
 
-    /// <summary>Fails fast, saying what to start, when nothing answers at the target.</summary>
-    public static async Task CheckTargetAsync(Uri target, bool harnessStack, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fails fast, saying what to start, when nothing answers at the target in any of the HTTP
+    /// <paramref name="versions"/> the scenarios will speak (an h2c-only service refuses HTTP/1.1,
+    /// a service without HTTP/2 refuses prior knowledge), each sent as the scenarios send it.
+    /// </summary>
+    public static async Task CheckTargetAsync(Uri target, bool harnessStack, IReadOnlyCollection<Version> versions, CancellationToken cancellationToken)
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) }) { Timeout = TimeSpan.FromSeconds(5) };
         var probe = harnessStack ? new Uri(target, "/health/ready") : target;
-        try
+        foreach (var version in versions)
         {
-            using var response = await client.GetAsync(probe, cancellationToken).ConfigureAwait(false);
-            if (harnessStack && !response.IsSuccessStatusCode)
+            using var request = new HttpRequestMessage(HttpMethod.Get, probe) { Version = version, VersionPolicy = HttpRequestSpec.VersionPolicyFor(version) };
+            try
             {
-                throw new TargetUnavailableException($"{probe} answered {(int)response.StatusCode}: the stack is up but not ready. Wait for it (docker compose ps shows health), then run again.");
+                using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                if (harnessStack && !response.IsSuccessStatusCode)
+                {
+                    throw new TargetUnavailableException($"{probe} answered {(int)response.StatusCode}: the stack is up but not ready. Wait for it (docker compose ps shows health), then run again.");
+                }
             }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new TargetUnavailableException(
-                $"Nothing answers at {target} ({ErrorKinds.Of(ex)}: {ex.Message}). Start the stack first (docker compose up -d, or dotnet run --project src/Gateway with TargetApp behind it), or run without --target to let LoadTests start its own services.");
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                var asked = version == HttpVersion.Version20 ? $"; asked with HTTP/2{(target.Scheme == Uri.UriSchemeHttp ? " prior knowledge (h2c)" : "")}, as the scenarios' steps say" : "";
+                throw new TargetUnavailableException(
+                    $"Nothing answers at {target} ({ErrorKinds.Of(ex)}: {ex.Message}{asked}). Start the stack first (docker compose up -d, or dotnet run --project src/Gateway with TargetApp behind it), or run without --target to let LoadTests start its own services.");
+            }
         }
     }
 }

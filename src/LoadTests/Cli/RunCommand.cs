@@ -35,7 +35,7 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
                 if (plan.Target is { } target)
                 {
                     baseAddress = target;
-                    await Preflight.CheckTargetAsync(target, suite != Suite.Custom, cancellationToken).ConfigureAwait(false);
+                    await Preflight.CheckTargetAsync(target, suite != Suite.Custom, TargetVersions(suite), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -161,6 +161,12 @@ public sealed class RunCommand(RunPlan plan, ConsoleView view, IReadOnlyList<IRu
             fresh = false;
         };
     }
+
+    /// <summary>The HTTP versions the suite's requests speak: the suites HTTP/1.1, a scenario file what its steps say.</summary>
+    private List<Version> TargetVersions(string suite) =>
+        suite == Suite.Custom
+            ? [.. plan.CustomScenarios.SelectMany((spec, i) => spec.ToSteps($"scenarios[{i}]")).Select(step => step.Request.Version).Distinct().Order()]
+            : [System.Net.HttpVersion.Version11];
 
     private List<ScenarioProps> BuildScenarios(string suite, HttpTarget http, Func<CancellationToken, Task>? beforeEach)
     {

@@ -11,7 +11,7 @@ internal static class SummaryPrinter
     {
         var c = CultureInfo.InvariantCulture;
         var table = new Table().Border(TableBorder.Rounded).Title($"{result.Suite}: {(result.Completed ? "completed" : "stopped early: " + result.StopReason)}");
-        foreach (var column in (string[])["scenario", "requests", "ok req/s", "mean", "p50", "p99", "max", "failed", "dropped"])
+        foreach (var column in (string[])["scenario", "requests", "ok req/s", "mean", "p50", "p99", "max", "failed", "not sent (cap)", "unfinished"])
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
@@ -26,6 +26,16 @@ internal static class SummaryPrinter
         }
 
         console.Write(table);
+        if (ReportWriter.DrainLine(result) is { } drain)
+        {
+            console.MarkupLine($"[grey]{Markup.Escape(drain)}.[/]");
+        }
+
+        foreach (var s in result.Scenarios.Where(s => s.Stats.Dropped > 0 || s.Stats.Unfinished > 0))
+        {
+            console.MarkupLine($"[yellow]{Markup.Escape(s.Name)}:[/] {Markup.Escape(ReportWriter.NotOk(s.Stats))}");
+        }
+
         if (result.Analysis is { Headline.Length: > 0 } analysis)
         {
             console.MarkupLine($"[bold]{Markup.Escape(analysis.Headline)}[/]");
@@ -52,6 +62,7 @@ internal static class SummaryPrinter
             ReportWriter.Seconds(st.Latency.P99),
             ReportWriter.Seconds(st.Latency.Max),
             st.Fail > 0 ? $"[red]{st.Fail}[/]" : "0",
-            st.Dropped.ToString(c));
+            st.Dropped.ToString(c),
+            st.Unfinished.ToString(c));
     }
 }

@@ -4,7 +4,14 @@ using Harness.Load;
 namespace Harness.LoadTests.Suites;
 
 /// <summary>An aggregation mode of TargetApp and the route that serves it.</summary>
-public sealed record AggregationMode(string Name, string Route, bool Blocking, string Description);
+public sealed record AggregationMode(string Name, string Route, bool Blocking, string Description)
+{
+    /// <summary>True when the mode makes its n calls one after another, so a request takes n × delay even unloaded.</summary>
+    public bool Sequential { get; init; }
+
+    /// <summary>How long one request takes with nothing else running: n × delay for a sequential mode, one delay otherwise.</summary>
+    public TimeSpan UnloadedDuration(int fanOut, int delayMs) => TimeSpan.FromMilliseconds((Sequential ? fanOut : 1) * delayMs);
+}
 
 /// <summary>How a suite loads the service: a fixed number of users each waiting for its answer, or arrivals at a rate whatever the answers do.</summary>
 public enum LoadModel
@@ -41,7 +48,22 @@ public sealed record Profile
 
     public IReadOnlyList<int> Steps { get; init; } = [];
 
+    /// <summary>The shortest a starvation step lasts (<c>--step-duration</c>); see <see cref="StepRequests"/>.</summary>
     public TimeSpan StepDuration { get; init; }
+
+    /// <summary>
+    /// A starvation step lasts at least this many unloaded request durations of its mode, so that after
+    /// its transition (one request duration, which the knee leaves out) it still measures a few whole
+    /// requests per user: 3 × 5 s for the sequential modes of the default profile.
+    /// </summary>
+    public int StepRequests { get; init; } = 3;
+
+    /// <summary>How long each starvation step of <paramref name="mode"/> lasts.</summary>
+    public TimeSpan StepDurationOf(AggregationMode mode)
+    {
+        var requests = mode.UnloadedDuration(FanOut, DelayMs) * StepRequests;
+        return requests > StepDuration ? requests : StepDuration;
+    }
 
     public int SeedIterations { get; init; }
 
@@ -94,11 +116,11 @@ public static class Suite
     public static readonly IReadOnlyList<AggregationMode> Modes =
     [
         new("async", "/api/aggregated/", false, "n concurrent calls, awaited together"),
-        new("sync", "/api/aggregated_sync/", true, "anti-pattern demo: n blocking calls one after another on the request's thread"),
+        new("sync", "/api/aggregated_sync/", true, "anti-pattern demo: n blocking calls one after another on the request's thread") { Sequential = true },
         new("sync_over_async", "/api/aggregated_sync_over_async/", true, "anti-pattern demo: async calls blocked on with .GetAwaiter().GetResult()"),
         new("threadpool", "/api/aggregated_threadpool/", true, "anti-pattern demo under load: blocking calls spread over pool threads (Parallel.For)"),
         new("offload", "/api/aggregated_offload/", true, "anti-pattern demo under load: each blocking call in Task.Run"),
-        new("dedicated", "/api/aggregated_dedicated/", true, "blocking calls on one dedicated non-pool thread per request"),
+        new("dedicated", "/api/aggregated_dedicated/", true, "blocking calls on one dedicated non-pool thread per request") { Sequential = true },
     ];
 
     /// <summary>Seed figures from the Django 3.1 post, 10 calls of 1 s each.</summary>
@@ -164,7 +186,7 @@ public static class Suite
                 return [.. Modes.Select(mode => Scenario.Create(mode.Name, target.Get(Path(mode, profile.DelayMs)))
                     .WithGroup(Starvation)
                     .WithWarmUpDuration(profile.WarmUp)
-                    .WithLoadSimulations([.. profile.Steps.Select(users => Simulation.KeepConstant(users, profile.StepDuration))])
+                    .WithLoadSimulations([.. profile.Steps.Select(users => Simulation.KeepConstant(users, profile.StepDurationOf(mode)))])
                     .WithLabels(Labels(mode, profile.DelayMs)) with { BeforeRun = beforeEach })];
 
             default:

@@ -107,7 +107,8 @@
   /**
    * Draws a chart into container. spec: { title, height, x: {unit, log, ticks:[{value,label}], label},
    * y: {unit, log, label, min, max}, y2: {unit, label} (optional), series: [{name, points:[[x,y|null]],
-   * color, dash, axis:'y2', step, width}], markers: [{x, label}] }.
+   * color, dash, axis:'y2', step, width}], markers: [{x, label}], bands: [{from, to, label, class}] }.
+   * Bands shade a stretch of the x axis behind the lines (the report's drains).
    */
   function chart(container, spec) {
     const hidden = new Set(spec.series.filter(s => s.hidden).map(s => s.name));
@@ -155,6 +156,17 @@
       svg('line', { x1: x0, x2: x1, y1: y0, y2: y0, class: 'hc-axis' }, root);
       if (spec.y && spec.y.label) svg('text', { x: 12, y: (y0 + y1) / 2, transform: `rotate(-90 12 ${(y0 + y1) / 2})`, 'text-anchor': 'middle', class: 'hc-label' }, root).textContent = spec.y.label;
       if (spec.y2 && spec.y2.label) svg('text', { x: width - 8, y: (y0 + y1) / 2, transform: `rotate(90 ${width - 8} ${(y0 + y1) / 2})`, 'text-anchor': 'middle', class: 'hc-label' }, root).textContent = spec.y2.label;
+
+      for (const b of spec.bands || []) {
+        const from = Math.max(b.from, xAxis.min), to = Math.min(b.to, xAxis.max);
+        if (!(to > from)) continue;
+        const xa = xAxis.map(from, x0, x1), xb = xAxis.map(to, x0, x1);
+        const band = svg('rect', { x: xa, y: y1, width: Math.max(1, xb - xa), height: Math.max(0, y0 - y1), class: 'hc-band ' + (b.class || '') }, root);
+        if (b.label) {
+          svg('title', {}, band).textContent = b.label;
+          if (xb - xa > 40) svg('text', { x: xa + 3, y: y0 - 4, class: 'hc-band-label' }, root).textContent = b.label;
+        }
+      }
 
       for (const m of spec.markers || []) {
         if (m.x < xAxis.min || m.x > xAxis.max) continue;

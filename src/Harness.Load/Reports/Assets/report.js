@@ -25,6 +25,9 @@
   // Every time chart shares the run's timeline; scenario starts are marked so a mode's window is visible.
   const markers = run.scenarios.length > 1 ? run.scenarios.map(s => ({ x: s.start, label: s.name })) : [];
   const timeX = { unit: 'time', format: v => 'at ' + format(v, 'time') };
+
+  // Each scenario's drain (its load over, requests still in flight finishing) is shaded: not steady state.
+  const drains = run.scenarios.filter(s => s.drain).map(s => ({ from: s.drain[0], to: s.drain[1], label: 'drain ' + s.name, class: 'drain' }));
   const charts = el('charts');
 
   // One colour per scenario across every chart; its load and p50 lines share it, dashed.
@@ -40,23 +43,23 @@
   };
 
   const traffic = section(charts, 'Throughput and latency over time',
-    'Requests per second answered OK by each scenario (solid), with the load it was under on the right axis (dashed: users in a closed model, requests/s asked for in an open one).');
+    'Requests per second answered OK by each scenario (solid), with the load it was under on the right axis (dashed: users in a closed model, requests/s asked for in an open one). Shaded: the drain, after a scenario\'s load ended, when only requests still in flight finish; it is left out of the steady state and the knee.');
   chart(box(traffic), {
-    title: 'Requests/s (ok)', x: timeX, y: { unit: 'req/s', label: 'requests/s' }, y2: { unit: '', label: 'load' }, markers,
+    title: 'Requests/s (ok)', x: timeX, y: { unit: 'req/s', label: 'requests/s' }, y2: { unit: '', label: 'load' }, markers, bands: drains,
     series: run.scenarios.flatMap(s => [
       { name: s.name, color: colorOf(s), points: full(s).map(i => [i.t + i.d, i.okRps]) },
       { name: s.name + ' load', color: colorOf(s), axis: 'y2', dash: '4 3', step: true, width: 1.2, points: s.intervals.map(i => [i.t + i.d, i.load]) },
     ]),
   });
   chart(box(traffic), {
-    title: 'Latency p99 (solid) and p50 (dashed), log scale', x: timeX, y: { unit: 's', log: true, label: 'latency' }, markers,
+    title: 'Latency p99 (solid) and p50 (dashed), log scale', x: timeX, y: { unit: 's', log: true, label: 'latency' }, markers, bands: drains,
     series: run.scenarios.flatMap(s => [
       { name: s.name + ' p99', color: colorOf(s), points: s.intervals.map(i => [i.t + i.d, i.count ? i.p99 / 1000 : null]) },
       { name: s.name + ' p50', color: colorOf(s), dash: '4 3', points: s.intervals.map(i => [i.t + i.d, i.count ? i.p50 / 1000 : null]) },
     ]),
   });
   chart(box(traffic), {
-    title: 'Failed and dropped requests/s', x: timeX, y: { unit: 'req/s', label: 'requests/s' }, markers,
+    title: 'Failed and dropped requests/s', x: timeX, y: { unit: 'req/s', label: 'requests/s' }, markers, bands: drains,
     series: run.scenarios.map(s => ({ name: s.name, color: colorOf(s), points: full(s).map(i => [i.t + i.d, (i.fail + i.dropped) / i.d]) })),
   });
 
@@ -75,7 +78,7 @@
     const stepSection = section(charts, 'Steps',
       'Each step of a scenario (Step.Run) on its own: its p99 over time and its latency by percentile, named scenario / step.');
     chart(box(stepSection), {
-      title: 'Step latency p99, log scale', x: timeX, y: { unit: 's', log: true, label: 'latency' }, markers,
+      title: 'Step latency p99, log scale', x: timeX, y: { unit: 's', log: true, label: 'latency' }, markers, bands: drains,
       series: steps.map(step => ({ name: step.label + ' p99', points: step.intervals.map(i => [i.t + i.d, i.count ? i.p99 / 1000 : null]) })),
     });
     chart(box(stepSection), {
@@ -87,7 +90,7 @@
 
   if (run.knees && run.knees.length) {
     const knees = section(charts, 'Where each mode stops scaling',
-      'Throughput and p99 at each concurrency step. The knee is the last step before throughput stopped growing (by 10% or more) while latency kept climbing.');
+      'Throughput and p99 at each concurrency step, each without its first request duration (the transition). The knee is the last step before throughput grew by less than 10% while p99 grew 1.5× or more; throughput that flattens with p99 flat is a limit elsewhere, not a knee.');
     const userTicks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map(value => ({ value, label: String(value) }));
     chart(box(knees), {
       title: 'Requests/s by concurrency', x: { log: true, ticks: userTicks, format: v => v + ' users' }, y: { unit: 'req/s', label: 'requests/s' },
@@ -102,9 +105,9 @@
 
   if (run.servers.length) {
     const servers = section(charts, 'The servers, on the same timeline',
-      'Sampled from each service\'s /metrics once per interval. Starvation looks like this: pool threads climbing one or two per second, the queue growing, CPU low and throughput flat. Gaps are scrapes a starved server could not answer in time.');
+      'Sampled from each service\'s /metrics once per interval. Starvation looks like this: pool threads climbing one or two per second, the queue growing, CPU low and throughput flat. Each point sits where its scrape was answered; a gap is a scrape a starved server did not answer in time, or one not sent because the previous was still unanswered.');
     const serverChart = (title, unit, pick, extra) => chart(box(servers), Object.assign({
-      title, x: timeX, y: { unit, label: title.toLowerCase() }, markers,
+      title, x: timeX, y: { unit, label: title.toLowerCase() }, markers, bands: drains,
       series: run.servers.map(s => ({ name: s.name, points: s.samples.map(p => [p.t, p.up ? pick(p) : null]) })),
     }, extra || {}));
     serverChart('Thread-pool threads', '', p => p.poolThreads);
@@ -118,7 +121,7 @@
     const gen = section(charts, 'The load generator',
       'The generator watching itself. If its CPU is high or its queue grows, the figures above describe the generator, not the server.');
     chart(box(gen), {
-      title: 'Generator CPU and GC pauses (share of the machine / of the time)', x: timeX, y: { unit: 'percent', label: 'share', min: 0 }, markers,
+      title: 'Generator CPU and GC pauses (share of the machine / of the time)', x: timeX, y: { unit: 'percent', label: 'share', min: 0 }, markers, bands: drains,
       series: [
         { name: 'CPU', points: run.generator.map(g => [g.t, g.cpu]) },
         { name: 'GC pauses', points: run.generator.map(g => [g.t, g.gc]) },
