@@ -250,7 +250,9 @@ public static class Analyzer
             lost.Add(string.Create(c, $"{Share(m.Unfinished)} unfinished at the end"));
         }
 
-        return string.Create(c, $"{m.Mode} p99 {Seconds(m.P99)}, ") + (lost.Count == 0 ? "every request answered" : string.Join(", ", lost));
+        var ok = m.Requests - m.Failed - m.Unfinished;
+        var latency = ok > 0 ? string.Create(c, $"{m.Mode} p99 {Seconds(m.P99)}, ") : $"{m.Mode}: no request answered ok, ";
+        return latency + (lost.Count == 0 ? "every request answered" : string.Join(", ", lost));
 
         string Share(long count) => planned > 0 ? string.Create(c, $"{100.0 * count / planned:0.#}%") : count.ToString(c);
     }
