@@ -57,10 +57,20 @@ public sealed class DataFeedTests : IAsyncLifetime
         var feed = DataFeed.FromRows("users", Ids(10), FeedStrategy.Constant);
         var request = Http.Get("/me").WithHeader("X-Id", "{{id}}");
         var seen = new ConcurrentDictionary<int, ConcurrentBag<string>>();
+
+        // Iterations are shared by the users, so a user that started late could find none left:
+        // each user's first invocation waits until all four have begun one.
+        var allUsersIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var scenario = Scenario.Create("constant", async ctx =>
         {
             var row = feed.Next(ctx);
             seen.GetOrAdd(ctx.UserNumber, _ => []).Add(row["id"]);
+            if (seen.Count == 4)
+            {
+                allUsersIn.TrySetResult();
+            }
+
+            await allUsersIn.Task.WaitAsync(TimeSpan.FromSeconds(10), ctx.CancellationToken);
             return await Step.Run("me", ctx, () => _target.SendAsync(request, ctx, row));
         });
 
