@@ -94,6 +94,35 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
+    public void Knee_WhenNothingFinishesInTheNextStep_SaysSo()
+    {
+        var scenario = Steps((1, [2, 2, 2, 2], 500), (2, [4, 4, 4, 4], 500), (4, [0, 0, 0, 0], 0));
+
+        var knee = Analyzer.Knee(scenario, []);
+
+        Assert.Equal(2, knee.Users);
+        Assert.Equal("sync: knee at 2 users (4 req/s; p99 500 ms, then no answer within the 4-user step)", Analyzer.KneeText(knee));
+    }
+
+    [Fact]
+    public void Knee_InAClosedModel_CountsTheAnswersOfAStepShorterThanItsRequests()
+    {
+        // 4 users and 6 s requests against a 4 s step: what finished in it started in the step
+        // before, and 4 users / 6 s would be a rate the step never served. Counted: 2 in 2 s.
+        var scenario = Steps((2, [4, 4, 4, 4], 500), (4, [0, 0, 1, 1], 6000));
+        scenario.Model = "closed";
+        foreach (var interval in scenario.Intervals)
+        {
+            interval.Stats.Latency = new LatencySummary { Mean = interval.Stats.Ok == 0 ? 0 : interval.LoadLevel == 4 ? 6000 : 500 };
+        }
+
+        var steps = Analyzer.Knee(scenario, []).Steps;
+
+        Assert.Equal(4, steps[0].OkRps);
+        Assert.Equal(1, steps[1].OkRps);
+    }
+
+    [Fact]
     public void Knee_LeavesOutTheDrain()
     {
         var scenario = Steps((1, [10], 100), (2, [20], 100), (4, [40], 100));

@@ -91,6 +91,7 @@ public sealed class OpenCompareTests : IDisposable
             [
                 Open("async", new StatsBlock { Count = 1000, Ok = 1000, Latency = new LatencySummary { P50 = 505, P99 = 520 } }),
                 Open("sync", new StatsBlock { Count = 370, Ok = 350, Fail = 20, Unfinished = 30, Dropped = 600, Latency = new LatencySummary { P50 = 14_000, P99 = 28_000 } }),
+                Open("offload", new StatsBlock { Unfinished = 400, Dropped = 600 }),
             ],
         };
 
@@ -99,7 +100,8 @@ public sealed class OpenCompareTests : IDisposable
 
         Assert.Equal(
             "At 40 req/s offered to each mode (latency from each request's intended start): async p99 520 ms, every request answered; "
-            + "sync p99 28.00 s, 60% not sent (in-flight cap of 400 reached), 2% failed, 3% unfinished at the end.",
+            + "sync p99 28.00 s, 60% not sent (in-flight cap of 400 reached), 2% failed, 3% unfinished at the end; "
+            + "offload: no request answered ok, 60% not sent (in-flight cap of 400 reached), 40% unfinished at the end.",
             analysis.Headline);
         var sync = analysis.Modes.Single(m => m.Mode == "sync");
         Assert.Equal(0.6, sync.NotSentRate);

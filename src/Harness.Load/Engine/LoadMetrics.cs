@@ -54,14 +54,17 @@ public sealed class LoadMetrics : IRunObserver, IDisposable
                     _scenarios[s.Name] = state = new State { Name = s.Name };
                 }
 
-                var stats = s.Interval.Stats;
-                state.Ok += stats.Ok;
-                state.Fail += stats.Fail;
-                state.Dropped += stats.Dropped;
+                foreach (var interval in s.Intervals)
+                {
+                    state.Ok += interval.Stats.Ok;
+                    state.Fail += interval.Stats.Fail;
+                    state.Dropped += interval.Stats.Dropped;
+                    RecordLatencies(s.Name, interval.Histogram);
+                }
+
                 state.Load = s.Finished ? 0 : s.LoadLevel;
                 state.InFlight = s.Finished ? 0 : s.InFlight;
-                state.OkRps = s.Finished ? 0 : stats.OkRps;
-                RecordLatencies(s.Name, s.Interval.Histogram);
+                state.OkRps = s.Finished ? 0 : s.Interval.Stats.OkRps;
             }
 
             _generatorCpu = tick.Generator.Cpu;

@@ -98,8 +98,6 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             _stopReason ??= "interrupted";
         }
 
-        // The last scrape is awaited first, so the closing sample is taken rather than recorded as a gap.
-        await _sampling.ConfigureAwait(false);
         Tick(runners, runStart, planned, stop);
         await _sampling.ConfigureAwait(false);
 
@@ -199,7 +197,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             worstLag = Math.Max(worstLag, cut.Max(i => i.Stats.ScheduleLag?.P99 ?? 0));
             dropped += cut.Sum(i => i.Stats.Dropped);
             var totals = runner.Stats.Totals(end);
-            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped });
+            ticks.Add(new ScenarioTick(runner.Scenario.Name, interval, totals.Count, totals.Fail, runner.Stats.LoadLevel, runner.Stats.InFlight, finished) { TotalDropped = totals.Dropped, Intervals = cut });
 
             CheckTargetGone(runner, interval, stop);
             if (runner.Scenario.MaxFailCount > 0 && totals.Fail > runner.Scenario.MaxFailCount)
@@ -214,7 +212,7 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
         }
 
         // The last tick may come a few milliseconds after the one before: too short a window to
-        // judge the generator's CPU by (it would be all report-writing and JIT).
+        // judge the generator's or a server's CPU by (it would be all report-writing and JIT).
         var generator = _generatorSamples.LastOrDefault() ?? new GeneratorSample();
         if (t - _lastGeneratorSample >= settings.Interval.TotalSeconds / 2)
         {
@@ -225,13 +223,13 @@ public sealed class LoadRunner(EngineSettings settings, IReadOnlyList<Threshold>
             {
                 observer.OnWarning(warning);
             }
-        }
 
-        if (sampler is not null)
-        {
-            // Every tick asks: a server still busy with its last scrape gets a gap, not a silent skip.
-            var scrapes = sampler.SampleAsync(t, CancellationToken.None);
-            _sampling = _sampling.IsCompleted ? scrapes : Task.WhenAll(_sampling, scrapes);
+            if (sampler is not null)
+            {
+                // Every sample asks: a server still busy with its last scrape gets a gap, not a silent skip.
+                var scrapes = sampler.SampleAsync(t, CancellationToken.None);
+                _sampling = _sampling.IsCompleted ? scrapes : Task.WhenAll(_sampling, scrapes);
+            }
         }
 
         observer.OnTick(new RunTick(t, planned, ticks, generator));

@@ -34,6 +34,19 @@ public sealed record ScenarioTick(
     long InFlight,
     bool Finished)
 {
+    private readonly IReadOnlyList<IntervalResult>? _intervals;
+
     /// <summary>Open model: arrivals not sent so far because the in-flight cap was reached.</summary>
     public long TotalDropped { get; init; }
+
+    /// <summary>
+    /// Every interval closed at this tick, oldest first: <see cref="Interval"/> alone, or the load's
+    /// last and the drain's first when the load ended since the last tick. An observer that adds
+    /// intervals up (the engine's metrics) reads them all, or it loses the load's last.
+    /// </summary>
+    public IReadOnlyList<IntervalResult> Intervals
+    {
+        get => _intervals ?? [Interval];
+        init => _intervals = value;
+    }
 }

@@ -113,7 +113,7 @@ public static class HtmlReport
         if (analysis.Knees.Count > 0)
         {
             html.Append("<p>Knees: ");
-            html.Append(string.Join(" · ", analysis.Knees.Select(k => E(k.Users is { } u ? string.Create(c, $"{k.Mode} at {u:0} users ({k.RpsAtKnee:0.#} req/s; p99 {ReportWriter.Seconds(k.P99AtKnee)} → {ReportWriter.Seconds(k.P99AfterKnee)})") : $"{k.Mode}: none within the steps"))));
+            html.Append(string.Join(" · ", analysis.Knees.Select(k => E(k.Users is { } u ? string.Create(c, $"{k.Mode} at {u:0} users ({k.RpsAtKnee:0.#} req/s; p99 {ReportWriter.KneeClimb(k)})") : $"{k.Mode}: none within the steps"))));
             html.Append("</p>");
         }
 

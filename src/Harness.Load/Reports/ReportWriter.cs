@@ -159,7 +159,7 @@ public static class ReportWriter
             md.AppendLine("|---|---:|---:|---:|---|");
             foreach (var k in run.Analysis.Knees)
             {
-                var climb = k.Users is null ? "–" : $"{Seconds(k.P99AtKnee)} → {Seconds(k.P99AfterKnee)}";
+                var climb = k.Users is null ? "–" : KneeClimb(k);
                 md.AppendLine(c, $"| {k.Mode} | {(k.Users is { } u ? u.ToString("0", c) : "none in range")} | {k.RpsAtKnee:0.#} | {climb} | {string.Join("; ", k.Steps.Select(p => string.Create(c, $"{p.Users:0}: {p.OkRps:0.#}, {Seconds(p.P99)}")))} |");
             }
 
@@ -207,6 +207,15 @@ public static class ReportWriter
 
         void Row(string name, StatsBlock st) =>
             md.AppendLine(c, $"| {name} | {st.Count} | {st.Ok} | {st.Fail} | {st.Dropped} | {st.Unfinished} | {st.OkRps:0.##} | {Seconds(st.Latency.Mean)} | {Seconds(st.Latency.P50)} | {Seconds(st.Latency.P90)} | {Seconds(st.Latency.P99)} | {Seconds(st.Latency.Max)} | {Codes(st.StatusCodes)} | {Codes(st.Errors)} |");
+    }
+
+    /// <summary>"520 ms → 1.90 s": p99 at the knee and at the next step, whose requests may all have outlasted it.</summary>
+    public static string KneeClimb(KneeResult knee)
+    {
+        var next = knee.Steps.SkipWhile(s => s.Users != knee.Users).Skip(1).FirstOrDefault();
+        return knee.P99AfterKnee > 0 || next is null
+            ? $"{Seconds(knee.P99AtKnee)} → {Seconds(knee.P99AfterKnee)}"
+            : string.Create(CultureInfo.InvariantCulture, $"{Seconds(knee.P99AtKnee)}, then no answer within the {next.Users:0}-user step");
     }
 
     /// <summary>"Drain (after the load, not in req/s's window): sync 4.1 s, 12 requests; async 0.5 s, 50 requests", or null when no scenario drained.</summary>

@@ -73,8 +73,8 @@ internal sealed class SteadyBlocks
 
     public static double FailRate(SteadyBlocks _, IReadOnlyList<IntervalResult> intervals)
     {
-        var planned = intervals.Sum(i => (double)(i.Stats.Count + i.Stats.Dropped));
-        return planned > 0 ? intervals.Sum(i => i.Stats.FailRate * (i.Stats.Count + i.Stats.Dropped)) / planned : 0;
+        var planned = intervals.Sum(i => (double)(i.Stats.Count + i.Stats.Dropped + i.Stats.Unfinished));
+        return planned > 0 ? intervals.Sum(i => i.Stats.FailRate * (i.Stats.Count + i.Stats.Dropped + i.Stats.Unfinished)) / planned : 0;
     }
 
     /// <summary>A latency percentile (ms) of the intervals' merged HDR histogram, not an average of per-interval percentiles.</summary>

@@ -85,7 +85,7 @@ public static class Analyzer
             steps.Add(new StepPoint
             {
                 Users = level[0].LoadLevel,
-                OkRps = Math.Round(scenario.Model == "closed" && ClosedRate(level[0].LoadLevel, intervals) is { } rate ? rate : intervals.Sum(i => i.Stats.Ok) / Math.Max(seconds, 1e-9), 3),
+                OkRps = Math.Round(scenario.Model == "closed" && ClosedRate(level[0].LoadLevel, intervals, seconds) is { } rate ? rate : intervals.Sum(i => i.Stats.Ok) / Math.Max(seconds, 1e-9), 3),
                 P50 = histogram.TotalCount > 0 ? Math.Round(histogram.GetValueAtPercentile(50) / 1000.0, 3) : 0,
                 P99 = histogram.TotalCount > 0 ? Math.Round(histogram.GetValueAtPercentile(99) / 1000.0, 3) : 0,
                 Seconds = Math.Round(seconds, 3),
@@ -121,13 +121,16 @@ public static class Analyzer
     /// out, so the users over the mean invocation time (ok and failed alike) is the rate, and the
     /// ok share of it is the ok rate. Counting answers in a window a few requests long is off by up
     /// to a whole round when the users' requests finish together, as the sequential modes' do
-    /// (all of a step's users start at once and take 5 s each). Null when nothing finished.
+    /// (all of a step's users start at once and take 5 s each). Null when nothing finished, or when
+    /// the mean invocation outlasted the step's kept <paramref name="seconds"/>: such a step is
+    /// still in its transition, what finished in it started in earlier steps, and only counting
+    /// says what it served.
     /// </summary>
-    private static double? ClosedRate(double users, List<IntervalResult> intervals)
+    private static double? ClosedRate(double users, List<IntervalResult> intervals, double seconds)
     {
-        var ok = intervals.Sum(i => i.Stats.Ok);
+        var finished = intervals.Sum(i => i.Stats.Ok + i.Stats.Fail);
         var busySeconds = intervals.Sum(i => (i.Stats.Latency.Mean * i.Stats.Ok) + ((i.Stats.FailLatency?.Mean ?? 0) * i.Stats.Fail)) / 1000;
-        return ok + intervals.Sum(i => i.Stats.Fail) == 0 || busySeconds <= 0 ? null : users * ok / busySeconds;
+        return finished == 0 || busySeconds <= 0 || busySeconds / finished > seconds ? null : users * intervals.Sum(i => i.Stats.Ok) / busySeconds;
     }
 
     /// <summary>Runs of consecutive load intervals at one level; drain intervals (load over) belong to no step.</summary>
@@ -221,7 +224,7 @@ public static class Analyzer
 
     /// <summary>"sync: knee at 16 users (31 req/s; p99 520 ms → 1.90 s)", or where the steps ended without one.</summary>
     public static string KneeText(KneeResult knee) => knee.Users is { } users
-        ? string.Create(CultureInfo.InvariantCulture, $"{knee.Mode}: knee at {users:0} users ({knee.RpsAtKnee:0.#} req/s; p99 {Seconds(knee.P99AtKnee)} → {Seconds(knee.P99AfterKnee)})")
+        ? string.Create(CultureInfo.InvariantCulture, $"{knee.Mode}: knee at {users:0} users ({knee.RpsAtKnee:0.#} req/s; p99 {ReportWriter.KneeClimb(knee)})")
         : knee.Steps.Count == 0
             ? $"{knee.Mode}: no steps measured"
             : string.Create(CultureInfo.InvariantCulture, $"{knee.Mode}: no knee up to {knee.Steps[^1].Users:0} users ({knee.RpsAtKnee:0.#} req/s, p99 {Seconds(knee.Steps[^1].P99)})");
@@ -247,7 +250,9 @@ public static class Analyzer
             lost.Add(string.Create(c, $"{Share(m.Unfinished)} unfinished at the end"));
         }
 
-        return string.Create(c, $"{m.Mode} p99 {Seconds(m.P99)}, ") + (lost.Count == 0 ? "every request answered" : string.Join(", ", lost));
+        var ok = m.Requests - m.Failed - m.Unfinished;
+        var latency = ok > 0 ? string.Create(c, $"{m.Mode} p99 {Seconds(m.P99)}, ") : $"{m.Mode}: no request answered ok, ";
+        return latency + (lost.Count == 0 ? "every request answered" : string.Join(", ", lost));
 
         string Share(long count) => planned > 0 ? string.Create(c, $"{100.0 * count / planned:0.#}%") : count.ToString(c);
     }
