@@ -81,6 +81,23 @@ public sealed partial class ServerSamplerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoAnswersMillisecondsApart_GiveNoRate_TheNextSpansTheLongerWindow()
+    {
+        // A late answer at 2.6 s, then a prompt one at 2.627 s (seen in a real run: 6.4 cores on a two-core machine).
+        await SampleAnsweredAsync(t: 0, answeredAt: 0, cpuSeconds: 0, workItems: 0);
+        await SampleAnsweredAsync(t: 1, answeredAt: 2.6, cpuSeconds: 1.3, workItems: 1300);
+        await SampleAnsweredAsync(t: 2.6, answeredAt: 2.627, cpuSeconds: 1.4, workItems: 1400);
+        await SampleAnsweredAsync(t: 3.6, answeredAt: 3.6, cpuSeconds: 1.8, workItems: 1800);
+
+        var samples = _sampler.Series.Single().Samples;
+        Assert.Equal(0.5, samples[1].Cpu);
+        Assert.Null(samples[2].Cpu);
+        Assert.True(samples[2].Up, "the sample itself is kept, with its gauges");
+        Assert.Equal(0.5, samples[3].Cpu); // (1.8 − 1.3) / (3.6 − 2.6)
+        Assert.Equal(500, samples[3].CompletedPerSecond);
+    }
+
+    [Fact]
     public async Task AScrapeNotAnsweredInTime_IsAGap_AtWhenItGaveUp()
     {
         using var sampler = new ServerSampler(() => [("target", _server.Url)], TimeSpan.FromMilliseconds(200), TimeProvider.System);

@@ -17,6 +17,9 @@ public sealed class ServerSampler : IDisposable
     private readonly Func<IReadOnlyList<(string Name, Uri MetricsUrl)>> _endpoints;
     private readonly List<Server> _servers = [];
 
+    /// <summary>The shortest span between two answers a rate is worked out over, in seconds.</summary>
+    internal const double MinRateWindow = 0.25;
+
     /// <param name="endpoints">Read at every sample: services restarted on new ports keep their series by name.</param>
     /// <param name="timeout">How long a scrape may take before the sample is a gap.</param>
     public ServerSampler(Func<IReadOnlyList<(string Name, Uri MetricsUrl)>> endpoints, TimeSpan timeout)
@@ -125,11 +128,21 @@ public sealed class ServerSampler : IDisposable
             return null;
         }
 
-        double? rate = last.TryGetValue(key, out var previous) && t > previous.T && v >= previous.Value
-            ? Math.Round((v - previous.Value) / (t - previous.T), 4)
-            : null;
+        if (!last.TryGetValue(key, out var previous) || v < previous.Value)
+        {
+            last[key] = (v, t);
+            return null;
+        }
+
+        // A late answer followed by a prompt one can be milliseconds apart: over so short a span a
+        // CPU-time counter's granularity reads as several cores. The next rate spans the longer window.
+        if (t - previous.T < MinRateWindow)
+        {
+            return null;
+        }
+
         last[key] = (v, t);
-        return rate;
+        return Math.Round((v - previous.Value) / (t - previous.T), 4);
     }
 
     public void Dispose() => _client.Dispose();
@@ -143,11 +156,19 @@ public sealed class ServerSampler : IDisposable
 
         public Task Scrape { get; set; } = Task.CompletedTask;
 
+        /// <summary>Adds in time order: a timed-out scrape can be recorded just after the next tick's gap, though it gave up before it.</summary>
         public void Add(ServerSample sample)
         {
             lock (Series)
             {
-                Series.Samples.Add(sample);
+                var samples = Series.Samples;
+                var index = samples.Count;
+                while (index > 0 && samples[index - 1].T > sample.T)
+                {
+                    index--;
+                }
+
+                samples.Insert(index, sample);
             }
         }
     }
