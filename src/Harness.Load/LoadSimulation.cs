@@ -24,6 +24,18 @@ public abstract record LoadSimulation
         public override bool IsOpen => false;
     }
 
+    /// <summary>
+    /// Closed: <paramref name="Copies"/> users for at least <paramref name="During"/>, then on until the
+    /// phase has seen <paramref name="Requests"/> finished invocations per user, so that it measures a few
+    /// requests at whatever latency it meets; never longer than <paramref name="Max"/>.
+    /// </summary>
+    public sealed record KeepConstantUntil(int Copies, TimeSpan During, int Requests, TimeSpan Max) : LoadSimulation
+    {
+        public override TimeSpan During { get; } = During;
+
+        public override bool IsOpen => false;
+    }
+
     /// <summary>Closed: users go linearly from the previous phase's count to <paramref name="Copies"/>.</summary>
     public sealed record RampingConstant(int Copies, TimeSpan During) : LoadSimulation
     {
@@ -76,6 +88,8 @@ public abstract record LoadSimulation
     public string? Problem() => this switch
     {
         KeepConstant k when k.Copies < 1 => $"keep-constant needs copies ≥ 1 (got {k.Copies})",
+        KeepConstantUntil u when u.Copies < 1 || u.Requests < 1 => $"keep-constant-until needs copies ≥ 1 and requests ≥ 1 (got {u.Copies}, {u.Requests})",
+        KeepConstantUntil u when u.Max < u.During => $"keep-constant-until needs max ≥ during (got {Durations.Format(u.Max)} < {Durations.Format(u.During)})",
         RampingConstant r when r.Copies < 0 => $"ramping-constant needs copies ≥ 0 (got {r.Copies})",
         Inject i when !(i.Rate > 0) || double.IsInfinity(i.Rate) => $"inject needs a rate > 0 (got {i.Rate})",
         RampingInject r when !(r.Rate >= 0) || double.IsInfinity(r.Rate) => $"ramping-inject needs a rate ≥ 0 (got {r.Rate})",
@@ -83,7 +97,7 @@ public abstract record LoadSimulation
         IterationsForConstant c when c.Copies < 1 || c.Iterations < 1 => $"iterations-for-constant needs copies ≥ 1 and iterations ≥ 1 (got {c.Copies}, {c.Iterations})",
         IterationsForInject i when !(i.Rate > 0) || i.Iterations < 1 => $"iterations-for-inject needs a rate > 0 and iterations ≥ 1 (got {i.Rate}, {i.Iterations})",
         _ when During < TimeSpan.Zero => "during must not be negative",
-        KeepConstant or RampingConstant or Inject or RampingInject or Pause when During == TimeSpan.Zero => "during must be positive",
+        KeepConstant or KeepConstantUntil or RampingConstant or Inject or RampingInject or Pause when During == TimeSpan.Zero => "during must be positive",
         _ => null,
     };
 
@@ -100,6 +114,7 @@ public abstract record LoadSimulation
     internal int CopiesAt(TimeSpan elapsed, int previousCopies) => this switch
     {
         KeepConstant k => k.Copies,
+        KeepConstantUntil u => u.Copies,
         IterationsForConstant c => c.Copies,
         RampingConstant r => (int)Math.Round(previousCopies + (r.Copies - previousCopies) * Math.Clamp(elapsed / r.During, 0, 1)),
         _ => 0,
@@ -109,6 +124,7 @@ public abstract record LoadSimulation
     internal double EndLevel(double previous) => this switch
     {
         KeepConstant k => k.Copies,
+        KeepConstantUntil u => u.Copies,
         RampingConstant r => r.Copies,
         IterationsForConstant c => c.Copies,
         Inject i => i.Rate / i.Interval.TotalSeconds,
@@ -120,6 +136,7 @@ public abstract record LoadSimulation
     public sealed override string ToString() => this switch
     {
         KeepConstant k => $"keep-constant {k.Copies} users for {Durations.Format(k.During)}",
+        KeepConstantUntil u => $"keep-constant {u.Copies} users for {Durations.Format(u.During)} until {u.Requests} requests each (at most {Durations.Format(u.Max)})",
         RampingConstant r => $"ramping-constant to {r.Copies} users over {Durations.Format(r.During)}",
         Inject i => $"inject {i.Rate:0.###}/{Durations.Format(i.Interval)} for {Durations.Format(i.During)}",
         RampingInject r => $"ramping-inject to {r.Rate:0.###}/{Durations.Format(r.Interval)} over {Durations.Format(r.During)}",

@@ -12,6 +12,13 @@ public static class Simulation
     /// <summary>Closed: exactly <paramref name="copies"/> users, each invoking the scenario in a loop.</summary>
     public static LoadSimulation KeepConstant(int copies, TimeSpan during) => new LoadSimulation.KeepConstant(copies, during);
 
+    /// <summary>
+    /// Closed: <paramref name="copies"/> users for at least <paramref name="during"/> and until they have finished
+    /// <paramref name="requests"/> invocations each on average (so the phase lasts a few requests at the latency
+    /// it meets), at most <paramref name="max"/>.
+    /// </summary>
+    public static LoadSimulation KeepConstantUntil(int copies, TimeSpan during, int requests, TimeSpan max) => new LoadSimulation.KeepConstantUntil(copies, during, requests, max);
+
     /// <summary>Closed: users go linearly from the previous simulation's count to <paramref name="copies"/>.</summary>
     public static LoadSimulation RampingConstant(int copies, TimeSpan during) => new LoadSimulation.RampingConstant(copies, during);
 

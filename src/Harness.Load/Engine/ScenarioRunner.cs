@@ -26,6 +26,7 @@ internal sealed class ScenarioRunner
     private volatile bool _stopping;
     private long _iterationsLeft = long.MaxValue;
     private long _invocations;
+    private long _completed;
     private int _traced;
     private volatile bool _finished;
     private string? _endedEarly;
@@ -173,20 +174,21 @@ internal sealed class ScenarioRunner
         }
 
         var started = Stopwatch.GetTimestamp();
+        var completedBefore = Interlocked.Read(ref _completed);
         while (!stop.IsCancellationRequested)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed >= phase.During)
+            var copies = Share.Users(phase.CopiesAt(elapsed, previousCopies));
+            if (elapsed >= phase.During && !NeedsMoreRequests(phase, copies, elapsed, Interlocked.Read(ref _completed) - completedBefore))
             {
                 break;
             }
 
-            var copies = Share.Users(phase.CopiesAt(elapsed, previousCopies));
             Stats.LoadLevel = copies;
             SetCopies(copies, hardStop);
 
             // The phase is defined by wall-clock time; re-reading the plan every 50 ms keeps ramps smooth.
-            var wait = phase.During - elapsed;
+            var wait = elapsed < phase.During ? phase.During - elapsed : TimeSpan.FromMilliseconds(50);
             try
             {
                 await Task.Delay(wait < TimeSpan.FromMilliseconds(50) ? wait : TimeSpan.FromMilliseconds(50), stop).ConfigureAwait(false);
@@ -197,6 +199,10 @@ internal sealed class ScenarioRunner
             }
         }
     }
+
+    /// <summary>Whether a phase past its minimum length holds on: a keep-constant-until phase that has not yet seen its requests per user, within its cap.</summary>
+    private static bool NeedsMoreRequests(LoadSimulation phase, int copies, TimeSpan elapsed, long completed) =>
+        phase is LoadSimulation.KeepConstantUntil until && elapsed < until.Max && completed < (long)until.Requests * copies;
 
     /// <summary>Keeps exactly <paramref name="copies"/> users looping; surplus users leave after their current request.</summary>
     private void SetCopies(int copies, CancellationToken hardStop)
@@ -362,6 +368,7 @@ internal sealed class ScenarioRunner
             }
 
             Stats.Record(result, Stopwatch.GetTimestamp() - intended);
+            Interlocked.Increment(ref _completed);
         }
         finally
         {

@@ -22,7 +22,7 @@ internal sealed class CommandLineSyntax
         Ramp = new Option<string?>("--ramp") { Description = "compare: time to ramp from 0 to --users (e.g. 10s)." };
         Hold = new Option<string?>("--hold") { Description = "compare: time at --users after the ramp (e.g. 20s)." };
         Steps = new Option<int[]>("--steps") { Description = "starvation: the concurrency steps, e.g. --steps 1 2 4 8 16 32 64.", AllowMultipleArgumentsPerToken = true };
-        StepDuration = new Option<string?>("--step-duration") { Description = "starvation: the shortest time at each step (e.g. 5s); a step lasts at least 3 unloaded requests of its mode." };
+        StepDuration = new Option<string?>("--step-duration") { Description = "starvation: the shortest time at each step (e.g. 5s); a step lasts at least 3 unloaded requests of its mode, then until 3 answers per user (at most 20s, or this if longer)." };
         Threshold = new Option<string[]>("--threshold") { Description = "Pass/fail condition (repeatable): 'p99 < 1.5s', 'fail_rate < 1%', 'async: rps > 900'. Any failure exits with 1." };
         Abort = new Option<bool?>("--abort-on-threshold") { Description = "Stop as soon as a threshold can no longer pass (a count or the max past its bound, checked every interval); percentiles, means and rates can recover and are judged at the end." };
         Output = new Option<string?>("--output", "-o") { Description = "Folder for reports (default: reports); each run writes <time>-<suite>/ in it." };

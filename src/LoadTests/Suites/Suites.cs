@@ -65,6 +65,20 @@ public sealed record Profile
         return requests > StepDuration ? requests : StepDuration;
     }
 
+    /// <summary>
+    /// The longest a starvation step lasts: past the knee a step holds its users until it has seen
+    /// <see cref="StepRequests"/> answers per user at the latency it meets (6–25 s a request for the
+    /// starving modes), but not beyond this, so that the suite keeps to a budget.
+    /// </summary>
+    public TimeSpan MaxStepDuration { get; init; }
+
+    /// <summary>The step every starvation step of <paramref name="mode"/> runs at <paramref name="users"/> users.</summary>
+    public LoadSimulation StarvationStep(AggregationMode mode, int users)
+    {
+        var least = StepDurationOf(mode);
+        return Simulation.KeepConstantUntil(users, least, StepRequests, MaxStepDuration > least ? MaxStepDuration : least);
+    }
+
     public int SeedIterations { get; init; }
 
     public int SeedDelayMs { get; init; }
@@ -74,17 +88,17 @@ public sealed record Profile
         new()
         {
             Name = "smoke", Rate = 50, Users = 8, FanOut = 4, DelayMs = 100, WarmUp = TimeSpan.FromSeconds(1), Ramp = TimeSpan.FromSeconds(1), Hold = TimeSpan.FromSeconds(4),
-            Steps = [1, 4, 16], StepDuration = TimeSpan.FromSeconds(2), SeedIterations = 1, SeedDelayMs = 100,
+            Steps = [1, 4, 16], StepDuration = TimeSpan.FromSeconds(2), MaxStepDuration = TimeSpan.FromSeconds(6), SeedIterations = 1, SeedDelayMs = 100,
         },
         new()
         {
             Name = "default", Rate = 40, Users = 50, FanOut = 10, DelayMs = 500, WarmUp = TimeSpan.FromSeconds(3), Ramp = TimeSpan.FromSeconds(10), Hold = TimeSpan.FromSeconds(20),
-            Steps = [1, 2, 4, 8, 16, 32, 64, 128], StepDuration = TimeSpan.FromSeconds(5), SeedIterations = 3, SeedDelayMs = 1000,
+            Steps = [1, 2, 4, 8, 16, 32, 64, 128], StepDuration = TimeSpan.FromSeconds(5), MaxStepDuration = TimeSpan.FromSeconds(20), SeedIterations = 3, SeedDelayMs = 1000,
         },
         new()
         {
             Name = "long", Rate = 40, Users = 100, FanOut = 10, DelayMs = 1000, WarmUp = TimeSpan.FromSeconds(5), Ramp = TimeSpan.FromSeconds(20), Hold = TimeSpan.FromSeconds(60),
-            Steps = [1, 2, 4, 8, 16, 32, 64, 128, 256], StepDuration = TimeSpan.FromSeconds(10), SeedIterations = 5, SeedDelayMs = 1000,
+            Steps = [1, 2, 4, 8, 16, 32, 64, 128, 256], StepDuration = TimeSpan.FromSeconds(10), MaxStepDuration = TimeSpan.FromSeconds(40), SeedIterations = 5, SeedDelayMs = 1000,
         },
     ];
 
@@ -186,7 +200,7 @@ public static class Suite
                 return [.. Modes.Select(mode => Scenario.Create(mode.Name, target.Get(Path(mode, profile.DelayMs)))
                     .WithGroup(Starvation)
                     .WithWarmUpDuration(profile.WarmUp)
-                    .WithLoadSimulations([.. profile.Steps.Select(users => Simulation.KeepConstant(users, profile.StepDurationOf(mode)))])
+                    .WithLoadSimulations([.. profile.Steps.Select(users => profile.StarvationStep(mode, users))])
                     .WithLabels(Labels(mode, profile.DelayMs)) with { BeforeRun = beforeEach })];
 
             default:

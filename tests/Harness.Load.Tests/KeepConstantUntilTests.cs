@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Harness.Load;
+using Harness.Testing;
+using static Harness.Load.LoadSimulation;
+
+namespace Harness.Load.Tests;
+
+/// <summary>A closed step that lasts a few requests at the latency it meets, against a real local server.</summary>
+[Collection(EngineTiming.Name)]
+public sealed class KeepConstantUntilTests : IAsyncLifetime
+{
+    private LocalServer _server = null!;
+    private HttpTarget _target = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _target = new HttpTarget(_server.BaseAddress, TimeSpan.FromSeconds(30));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _target.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task KeepConstantUntil_AfterLatencyJumpsFrom50To600Ms_LastsThreeSlowRequests_NotItsMinimum()
+    {
+        // 1 s of 50 ms requests, then every request takes 600 ms: the second step needs 3 × 2 answers, ~1.2–1.8 s, not its 200 ms.
+        var run = await EngineRun.RunAsync(Jumping(new KeepConstant(2, TimeSpan.FromSeconds(1)), new KeepConstantUntil(2, TimeSpan.FromMilliseconds(200), 3, TimeSpan.FromSeconds(10))));
+
+        var result = run.Scenarios.Single();
+        var secondStep = LoadSeconds(result) - 1.0;
+        Assert.InRange(secondStep, 1.0, 3.0);
+        Assert.Equal(2, _server.MaxInProgress);
+    }
+
+    [Fact]
+    public async Task KeepConstant_AfterTheSameJump_EndsAtItsDuration()
+    {
+        var run = await EngineRun.RunAsync(Jumping(new KeepConstant(2, TimeSpan.FromSeconds(1)), new KeepConstant(2, TimeSpan.FromMilliseconds(200))));
+
+        Assert.InRange(LoadSeconds(run.Scenarios.Single()) - 1.0, 0.1, 0.6);
+    }
+
+    [Fact]
+    public async Task KeepConstantUntil_StopsAtItsCap_ThoughItsRequestsAreNotDone()
+    {
+        // Three 600 ms requests per user would take 1.8 s; the cap ends the step at 0.8 s. The warm-up opens the connections.
+        var scenario = EngineRun.Get(_target, "capped", "/slow?ms=600", new KeepConstantUntil(2, TimeSpan.FromMilliseconds(200), 3, TimeSpan.FromMilliseconds(800)))
+            .WithWarmUpDuration(TimeSpan.FromMilliseconds(300));
+        var run = await EngineRun.RunAsync(scenario);
+
+        var result = run.Scenarios.Single();
+        Assert.True(LoadSeconds(result) is > 0.7 and < 1.4, $"{LoadSeconds(result)} s: start {result.Start} end {result.End} drain {result.DrainSeconds} ok {result.Stats.Ok} {string.Join(" ", result.Intervals.Select(i => $"{i.Start}+{i.Duration}:{i.LoadLevel}:{i.Stats.Ok}"))}");
+        Assert.True(result.Stats.Ok < 6, $"{result.Stats.Ok} answers: the cap should have ended the step before 3 per user");
+    }
+
+    [Fact]
+    public void KeepConstantUntil_WithACapBelowItsMinimum_SaysWhatToChange()
+    {
+        Assert.Contains("max ≥ during", Simulation.KeepConstantUntil(2, TimeSpan.FromSeconds(2), 3, TimeSpan.FromSeconds(1)).Problem());
+        Assert.Contains("requests ≥ 1", Simulation.KeepConstantUntil(2, TimeSpan.FromSeconds(2), 0, TimeSpan.FromSeconds(3)).Problem());
+        Assert.Null(Simulation.KeepConstantUntil(2, TimeSpan.FromSeconds(2), 3, TimeSpan.FromSeconds(3)).Problem());
+    }
+
+    private static double LoadSeconds(ScenarioResult result) => result.End - result.Start - result.DrainSeconds;
+
+    /// <summary>Requests started in the scenario's first second take 50 ms, later ones 600 ms.</summary>
+    private ScenarioProps Jumping(params LoadSimulation[] simulations)
+    {
+        var fast = _target.Get("/slow?ms=50");
+        var slow = _target.Get("/slow?ms=600");
+        long first = 0;
+        return Scenario.Create("jump", ctx =>
+        {
+            Interlocked.CompareExchange(ref first, Stopwatch.GetTimestamp(), 0);
+            return Stopwatch.GetElapsedTime(Interlocked.Read(ref first)) < TimeSpan.FromSeconds(1) ? fast(ctx) : slow(ctx);
+        }).WithoutWarmUp().WithLoadSimulations(simulations);
+    }
+}
