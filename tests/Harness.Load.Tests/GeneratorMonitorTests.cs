@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Harness.Load.Tests;
 
 /// <summary>Each generator-health warning: given at its limit, not below it, and once per run however often the limit is broken.</summary>
@@ -55,6 +57,28 @@ public sealed class GeneratorMonitorTests
         });
 
         Assert.Equal(5, monitor.Check(sample, worstLagP99Ms: 250, dropped: 7).Count());
+    }
+
+    [Fact]
+    public void Warnings_SayTheirPercentagesTheSame_WhateverTheMachinesCulture()
+    {
+        // A culture that writes percentages as "50 %" and decimals with a comma (a clone: the tests run with invariant globalization).
+        var spaced = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        spaced.NumberFormat.PercentPositivePattern = 0;
+        spaced.NumberFormat.NumberDecimalSeparator = ",";
+        var before = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = spaced;
+        try
+        {
+            var warnings = new GeneratorMonitor().Check(With(s => { s.Cpu = 0.93; s.GcPauseFraction = 0.25; }), worstLagP99Ms: 0, dropped: 0).ToList();
+
+            Assert.Contains(warnings, w => w.Contains("used 93% of the machine's CPU", StringComparison.Ordinal));
+            Assert.Contains(warnings, w => w.Contains("spent 25% of its time paused for GC", StringComparison.Ordinal));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = before;
+        }
     }
 
     private static (GeneratorSample Sample, double Lag, long Dropped) AtLimit(string kind) => kind switch

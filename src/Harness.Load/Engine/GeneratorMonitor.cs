@@ -55,12 +55,12 @@ internal sealed class GeneratorMonitor
     public IEnumerable<string> Check(GeneratorSample sample, double worstLagP99Ms, long dropped)
     {
         var at = TimeSpan.FromSeconds(sample.T).ToString(@"mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
-        if (sample.Cpu >= CpuWarning && Add("cpu", $"At {at} the load generator used {sample.Cpu:P0} of the machine's CPU: on a machine shared with the servers, the figures may be limited by the generator."))
+        if (sample.Cpu >= CpuWarning && Add("cpu", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"At {at} the load generator used {sample.Cpu * 100:0}% of the machine's CPU: on a machine shared with the servers, the figures may be limited by the generator.")))
         {
             yield return _warnings["cpu"];
         }
 
-        if (sample.GcPauseFraction >= GcWarning && Add("gc", $"At {at} the load generator spent {sample.GcPauseFraction:P0} of its time paused for GC: latencies include its pauses."))
+        if (sample.GcPauseFraction >= GcWarning && Add("gc", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"At {at} the load generator spent {sample.GcPauseFraction * 100:0}% of its time paused for GC: latencies include its pauses.")))
         {
             yield return _warnings["gc"];
         }
@@ -70,7 +70,7 @@ internal sealed class GeneratorMonitor
             yield return _warnings["queue"];
         }
 
-        if (worstLagP99Ms >= LagWarningMs && Add("lag", $"At {at} open-model requests left up to {worstLagP99Ms:0} ms late (p99): the generator could not keep to the schedule. Latency is still counted from the intended start."))
+        if (worstLagP99Ms >= LagWarningMs && Add("lag", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"At {at} open-model requests left up to {worstLagP99Ms:0} ms late (p99): the generator could not keep to the schedule. Latency is still counted from the intended start.")))
         {
             yield return _warnings["lag"];
         }
