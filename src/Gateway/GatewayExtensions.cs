@@ -65,8 +65,7 @@ public static class GatewayExtensions
         app.UseRateLimiter();
         app.MapReverseProxy(proxy =>
         {
-            proxy.UseMiddleware<ForwardingMetricsMiddleware>();
-            proxy.UseMiddleware<RetryUnreachedMiddleware>();
+            proxy.UseMiddleware<ForwardingMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

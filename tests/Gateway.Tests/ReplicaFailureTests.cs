@@ -75,6 +75,14 @@ public sealed class ReplicaFailureTests
 
         Assert.True(await Children.ReadSumAsync(client, "harness_gateway_retries_total", $"destination=\"{refusing.Authority}\"") >= 1);
         Assert.Equal(1, await Children.ReadSumAsync(client, "harness_gateway_destinations_available"));
+
+        // Each request is counted once, after its last attempt, as the success the client saw: a
+        // retried one neither counts twice nor as the refusal it got first.
+        await Eventually.TrueAsync(
+            async () => await Children.ReadSumAsync(client, "harness_gateway_requests_total") >= 6, "the gateway to count the six requests");
+        Assert.Equal(6, await Children.ReadSumAsync(client, "harness_gateway_requests_total"));
+        Assert.Equal(6, await Children.ReadSumAsync(client, "harness_gateway_requests_total", $"destination=\"{replica.BaseAddress.Authority}\""));
+        Assert.Equal(6, await Children.ReadSumAsync(client, "harness_gateway_requests_total", "outcome=\"2xx\""));
     }
 
     [Fact]

@@ -1,0 +1,69 @@
+using Gateway.Options;
+using Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// Around YARP's forwarding, once per proxied request: retries what never reached a replica, then
+/// records the request's outcome (after every attempt, so a retried request counts once).
+/// </summary>
+/// <remarks>
+/// A GET or HEAD whose destination refused the connection is sent again, to another replica. A
+/// killed replica then costs its clients nothing: the requests it refused never reached it, so
+/// trying elsewhere cannot run anything twice. Requests that did reach a replica are not retried.
+/// One middleware rather than two (retry, then metrics) saves a layer per request; it was part of
+/// what the gateway cost beyond bare YARP (docs/measurements.md#against-bare-yarp).
+/// </remarks>
+public sealed class ForwardingMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, GatewayTelemetry telemetry)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        // Read before forwarding: load balancing narrows the feature's list to the one it picked.
+        IReadOnlyList<DestinationState> candidates = proxy.AvailableDestinations;
+        for (int attempt = 1; ; attempt++)
+        {
+            await next(context).ConfigureAwait(false);
+
+            var error = context.Features.Get<IForwarderErrorFeature>();
+            if (error is null || !ShouldRetry(context, error, attempt, proxy, ref candidates))
+            {
+                // A destination's id is its host:port (GatewayRoutes.Cluster), the label itself: no parsing per request.
+                telemetry.Forwarded(
+                    proxy.Route.Config.RouteId,
+                    proxy.ProxiedDestination?.DestinationId ?? "none",
+                    GatewayTelemetry.Outcome(context.Response.StatusCode, error?.Error));
+                return;
+            }
+
+            // Forget the failed attempt: its 502, its error, the destination it picked.
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+            proxy.AvailableDestinations = candidates;
+        }
+    }
+
+    /// <summary>Whether to try again, and where: every candidate but the one that refused.</summary>
+    private bool ShouldRetry(
+        HttpContext context, IForwarderErrorFeature error, int attempt, IReverseProxyFeature proxy, ref IReadOnlyList<DestinationState> candidates)
+    {
+        bool safeToRepeat = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
+        if (!safeToRepeat || attempt >= options.Value.MaxAttempts || context.Response.HasStarted
+            || !error.NeverReached() || proxy.ProxiedDestination is not { } refused)
+        {
+            return false;
+        }
+
+        candidates = [.. candidates.Where(destination => !ReferenceEquals(destination, refused))];
+        if (candidates.Count == 0)
+        {
+            return false;
+        }
+
+        telemetry.Retried(proxy.Route.Config.RouteId, refused.DestinationId);
+        return true;
+    }
+}
