@@ -4,8 +4,8 @@
 # with HTTP/2 (h2c) to the target, and through nginx (upstream keep-alive), with wrk. Everything
 # shares the machine's cores, as it would on a small box, so what counts are the ratios: each
 # round runs every peer once, one after another, and the table shows the medians over the rounds.
-# Each peer is first warmed up for WARMUP_SECONDS (under this load the Gateway's JIT tiering goes
-# on for ~20 s, bare YARP's ~15 s). Reports RPS, p50, p99, each proxy's CPU per request (its utime + stime from /proc over the run), the Gateways'
+# Each peer is first warmed up for at least WARMUP_SECONDS, and each .NET proxy until its JIT
+# tiering is done (15-30 s under this load on two cores, longer on a busy machine). Reports RPS, p50, p99, each proxy's CPU per request (its utime + stime from /proc over the run), the Gateways'
 # bytes allocated per request (their own dotnet.gc.heap.total_allocated), and the ratios.
 # Targets: gateway ≥ 0.95 × bare YARP in RPS and in CPU per request.
 # Usage: bench/gateway-vs-nginx.sh   (env: ROUNDS=3 SECONDS_PER_RUN=8 WARMUP_SECONDS=20 CONNECTIONS=64
@@ -45,8 +45,10 @@ cpu_ticks() { local total=0 p; for p in $1; do total=$((total + $(sed 's/.*) //'
 
 path='/api/?delay_ms=0'
 declare -A port=([direct]=5201 [bare-yarp]=5206 [gateway]=5202 [gateway-h2]=5205 [nginx]=5203 [gateway-before]=5207)
+# JIT tiers and connection pools: each .NET proxy until its tiering is done (warm_up in lib.sh).
 for name in "${peers[@]}"; do
-  wrk -t"$threads" -c"$connections" -d"${warmup}s" "http://127.0.0.1:${port[$name]}$path" >/dev/null   # JIT tiers, connection pools
+  proxy_pid=$([[ $name == nginx ]] || [ -z "${pid[$name]:-}" ] || echo "${pid[$name]}")
+  warm_up "$name" "http://127.0.0.1:${port[$name]}$path" "$proxy_pid" "$threads" "$connections" "$warmup"
 done
 
 # One line per peer and round: "NAME rps p50 p99 non2xx cpu_us_per_request round bytes_per_request".

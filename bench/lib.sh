@@ -117,3 +117,34 @@ wrk_run() {
     /Socket errors/ { socket = $0 }
     END { printf "%s %.0f %.3f %.3f %s\n", name, rps, p50, p99, (errors == "" ? 0 : errors) }'
 }
+
+# tiering_ticks PID: "tid ticks" for each of the process's JIT tiering threads (".NET Tiered Com…").
+# The runtime starts such a thread when it has methods to recompile and ends it when idle.
+tiering_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    [[ $(cat "$task/comm" 2>/dev/null) == ".NET Tiered"* ]] || continue
+    echo "${task##*/} $(sed 's/.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
+  done
+}
+
+# warm_up NAME URL PID THREADS CONNECTIONS MIN_SECONDS: wrk in 5 s slices until MIN_SECONDS have
+# passed and the process's JIT tiering threads used under 1% of a core in the last slice (at most
+# 90 s). A .NET proxy under load keeps recompiling hot methods (tier 0, instrumented, tier 1) for
+# 15-30 s on two cores, longer when the machine is busy; measured before that, a round pays for
+# its JIT. Without a PID (nginx, or a process not tracked) it warms up for MIN_SECONDS.
+warm_up() {
+  local name=$1 url=$2 pid=$3 threads=$4 connections=$5 min=$6 elapsed=0 before after used
+  while :; do
+    before=$([ -n "$pid" ] && tiering_ticks "$pid" || true)
+    wrk -t"$threads" -c"$connections" -d5s "$url" >/dev/null
+    elapsed=$((elapsed + 5))
+    [ -z "$pid" ] && { [ "$elapsed" -ge "$min" ] && break || continue; }
+    after=$(tiering_ticks "$pid")
+    # Ticks per thread id, so that a tiering thread started or ended during the slice is counted right.
+    used=$(awk 'NR == FNR { b[$1] = $2; next } { u += $2 - ($1 in b ? b[$1] : 0) } END { print u + 0 }' <(echo "$before") <(echo "$after"))
+    if [ "$elapsed" -ge "$min" ] && [ "$used" -le $((5 * $(getconf CLK_TCK) / 100)) ]; then break; fi
+    [ "$elapsed" -ge 90 ] && { echo "$name: JIT tiering still busy after 90 s of warm-up; measuring anyway" >&2; break; }
+  done
+  echo "$name warmed up for ${elapsed}s" >&2
+}
