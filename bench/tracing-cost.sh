@@ -4,9 +4,11 @@
 # default head sampling Tracing:SampleRatio=0.1), against the same suite without an exporter, in
 # alternating rounds (off/on, on/off, ...), each on freshly started services. Prints each run's
 # ok req/s and p99 per mode, then the on/off ratios per round and their median.
-# Usage: bench/tracing-cost.sh [ROUNDS] [USERS] [PROFILE]   (defaults 3, 40, smoke)
+# Usage: bench/tracing-cost.sh [ROUNDS] [USERS] [PROFILE] [MODES]   (defaults 3, 40, smoke, every
+#        mode; MODES is a comma-separated list for --scenario, e.g. sync,async, to give a few modes
+#        longer runs and more rounds in the same time)
 source "$(dirname "$0")/lib.sh"
-rounds=${1:-3} users=${2:-40} profile=${3:-smoke}
+rounds=${1:-3} users=${2:-40} profile=${3:-smoke} modes=${4:-}
 
 build_release TargetApp Gateway LoadTests Harness.Hosting
 dashboard=$(dotnet msbuild src/Harness.Hosting/Harness.Hosting.csproj -getProperty:AspireDashboardPath -p:Configuration=Release)
@@ -28,7 +30,7 @@ run() {
   start_service "$label-target" TargetApp "$tg" "${env[@]}" OTEL_SERVICE_NAME=target Downstream__BaseUrl="http://127.0.0.1:$ds"
   start_service "$label-gateway" Gateway "$gw" "${env[@]}" OTEL_SERVICE_NAME=gateway Gateway__Targets__0="http://127.0.0.1:$tg"
   dotnet src/LoadTests/bin/Release/net10.0/LoadTests.dll --target "http://127.0.0.1:$gw" --suite compare --profile "$profile" \
-    --users "$users" --plain --output "$bench_dir/$label" --scrape "http://127.0.0.1:$tg/metrics" >"$bench_dir/$label.txt" 2>&1 || true
+    --users "$users" ${modes:+--scenario "$modes"} --plain --output "$bench_dir/$label" --scrape "http://127.0.0.1:$tg/metrics" >"$bench_dir/$label.txt" 2>&1 || true
   for pid in "${bench_pids[@]:$first}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${bench_pids[@]:$first}"; do wait "$pid" 2>/dev/null || true; done
   bench_pids=("${bench_pids[@]:0:$first}")
