@@ -121,11 +121,33 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         Assert.True(result.Scenarios.Single().Stats.Count > 0);
     }
 
+    [Fact]
+    public async Task KeepConstantUntil_FromAScenarioFile_HoldsItsStepUntilEachUserHasItsAnswers()
+    {
+        // 2 users on a 300 ms endpoint: 1 s alone would give each about 3 answers; the step holds
+        // on to 6 each (about 1.8 s), far short of its 20 s cap.
+        var config = Config("""
+            { "scenarios": [ { "name": "adaptive", "path": "/slow?ms=300",
+                "load": [ { "simulation": "keep-constant-until", "copies": 2, "during": "1s", "requests": 6, "max": "20s" } ] } ] }
+            """);
+
+        var code = await RunAsync(["--config", config, "--target", _server.BaseAddress.ToString()]);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var scenario = OnlyResult().Scenarios.Single();
+        Assert.True(scenario.Stats.Count >= 12, $"each of the 2 users should have had 6 answers: {scenario.Stats.Count} in all");
+        Assert.True(scenario.End - scenario.Start < 15, $"the step should end once it has its answers, not at its cap: {scenario.End - scenario.Start:0.0} s");
+        Assert.Contains("until 6 requests each (at most 20s)", Printed, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{ "simulation": "inject", "rate": -5, "during": "1s" }""", "rate > 0")]
     [InlineData("""{ "simulation": "inject", "rate": 5, "during": "soon" }""", "is not a duration")]
     [InlineData("""{ "simulation": "keep-constant", "during": "1s" }""", "needs \"copies\"")]
     [InlineData("""{ "simulation": "warp-speed", "during": "1s" }""", "unknown simulation 'warp-speed'")]
+    [InlineData("""{ "simulation": "keep-constant-until", "copies": 2, "during": "1s", "max": "5s" }""", "needs \"requests\"")]
+    [InlineData("""{ "simulation": "keep-constant-until", "copies": 2, "during": "1s", "requests": 3 }""", "needs \"max\"")]
+    [InlineData("""{ "simulation": "keep-constant-until", "copies": 2, "during": "5s", "requests": 3, "max": "1s" }""", "needs max ≥ during")]
     public async Task BadLoadInTheScenarioFile_ExitsTwo_NamingTheProblem(string load, string expected)
     {
         var code = await RunAsync(["--config", OneScenario(load), "--target", _server.BaseAddress.ToString()]);

@@ -379,8 +379,9 @@ public sealed class CheckSpec
 
 /// <summary>
 /// One phase: <c>{"simulation":"inject","rate":100,"interval":"1s","during":"30s"}</c>;
-/// simulations: keep-constant, ramping-constant, inject, ramping-inject,
-/// iterations-for-constant, iterations-for-inject, pause.
+/// simulations: keep-constant, keep-constant-until
+/// (<c>{"simulation":"keep-constant-until","copies":8,"during":"5s","requests":3,"max":"20s"}</c>),
+/// ramping-constant, inject, ramping-inject, iterations-for-constant, iterations-for-inject, pause.
 /// </summary>
 public sealed class LoadSpec
 {
@@ -396,6 +397,12 @@ public sealed class LoadSpec
 
     public long? Iterations { get; set; }
 
+    /// <summary>keep-constant-until: answers per user the step waits for once past <see cref="During"/>.</summary>
+    public int? Requests { get; set; }
+
+    /// <summary>keep-constant-until: the longest the step may hold on.</summary>
+    public string? Max { get; set; }
+
     public LoadSimulation ToSimulation(string where)
     {
         TimeSpan DuringValue() => Durations.Parse(During ?? throw new ConfigurationException($"{where}: '{Simulation}' needs \"during\"."), where + ".during");
@@ -403,10 +410,13 @@ public sealed class LoadSpec
         int CopiesValue() => Copies ?? throw new ConfigurationException($"{where}: '{Simulation}' needs \"copies\".");
         double RateValue() => Rate ?? throw new ConfigurationException($"{where}: '{Simulation}' needs \"rate\".");
         long IterationsValue() => Iterations ?? throw new ConfigurationException($"{where}: '{Simulation}' needs \"iterations\".");
+        int RequestsValue() => Requests ?? throw new ConfigurationException($"{where}: '{Simulation}' needs \"requests\" (answers per user to wait for).");
+        TimeSpan MaxValue() => Durations.Parse(Max ?? throw new ConfigurationException($"{where}: '{Simulation}' needs \"max\" (the longest the step may last)."), where + ".max");
 
         LoadSimulation simulation = Simulation.ToLowerInvariant().Replace("_", "-", StringComparison.Ordinal) switch
         {
             "keep-constant" => new LoadSimulation.KeepConstant(CopiesValue(), DuringValue()),
+            "keep-constant-until" => new LoadSimulation.KeepConstantUntil(CopiesValue(), DuringValue(), RequestsValue(), MaxValue()),
             "ramping-constant" => new LoadSimulation.RampingConstant(CopiesValue(), DuringValue()),
             "inject" => new LoadSimulation.Inject(RateValue(), IntervalValue(), DuringValue()),
             "ramping-inject" => new LoadSimulation.RampingInject(RateValue(), IntervalValue(), DuringValue()),
@@ -414,7 +424,7 @@ public sealed class LoadSpec
             "iterations-for-inject" => new LoadSimulation.IterationsForInject(RateValue(), IntervalValue(), IterationsValue()),
             "pause" => new LoadSimulation.Pause(DuringValue()),
             _ => throw new ConfigurationException(
-                $"{where}: unknown simulation '{Simulation}'. Use keep-constant, ramping-constant, inject, ramping-inject, iterations-for-constant, iterations-for-inject or pause."),
+                $"{where}: unknown simulation '{Simulation}'. Use keep-constant, keep-constant-until, ramping-constant, inject, ramping-inject, iterations-for-constant, iterations-for-inject or pause."),
         };
 
         return simulation.Problem() is { } problem ? throw new ConfigurationException($"{where}: {problem}.") : simulation;
