@@ -9,7 +9,8 @@
 # the gateway's connections to the replicas are multiplexed (HTTP/2) and the services' accept
 # backlog is the kernel's maximum (Server:ListenBacklog), so a 60 s run loses little to it.
 # Usage: bench/gateway-5000.sh   (env: CONNECTIONS=5000 SECONDS_PER_RUN=60 DELAY_MS=1000
-#        RUNS="direct gateway-h2 gateway" GATEWAY_ENV="VAR=value ..." passed to both gateways)
+#        RUNS="direct gateway-h2 gateway" GATEWAY_ENV="VAR=value ..." passed to both gateways;
+#        add bare-yarp-h2 to RUNS for bench/BareYarp to the same replicas over h2c, YARP's own ceiling)
 #        CONNECTIONS=10000 bench/gateway-5000.sh   for the 10,000-connection figures
 source "$(dirname "$0")/lib.sh"
 connections=${CONNECTIONS:-5000}
@@ -37,6 +38,14 @@ start_service gateway Gateway 5210 Gateway__Targets__0=http://127.0.0.1:5211 Gat
   Limits__MaxConcurrentRequests=$limit
 start_service gateway-h2 Gateway 5215 Gateway__Targets__0=http://127.0.0.1:5213 Gateway__Targets__1=http://127.0.0.1:5214 \
   Gateway__TargetProtocol=Http2 Limits__MaxConcurrentRequests=$limit
+if [[ " ${runs[*]} " == *" bare-yarp-h2 "* ]]; then
+  # The ceiling of YARP itself on this machine: bench/BareYarp to the same two replicas over h2c,
+  # with the same accept backlog as the gateway and nothing else.
+  build_release BareYarp
+  start_bare_yarp bare-yarp-h2 5216 http://127.0.0.1:5213/ ReverseProxy__Clusters__target__Destinations__second__Address=http://127.0.0.1:5214/ \
+    ReverseProxy__Clusters__target__HttpRequest__Version=2 ReverseProxy__Clusters__target__HttpRequest__VersionPolicy=RequestVersionExact \
+    ListenBacklog=4096
+fi
 
 ideal=$(awk -v c="$connections" -v d="$delay_ms" 'BEGIN {printf "%.0f", c / (d / 1000)}')
 # wrk counts only the answers that arrive within its run: each connection's last request, still in
@@ -59,16 +68,16 @@ share_within() {
 }
 
 results=()
-declare -A port=([direct]=5211 [gateway]=5210 [gateway-h2]=5215)
+declare -A port=([direct]=5211 [gateway]=5210 [gateway-h2]=5215 [bare-yarp-h2]=5216)
 for name in "${runs[@]}"; do
   wrk -t2 -c"$connections" -d5s --timeout 10s "http://127.0.0.1:${port[$name]}$path" >/dev/null   # warm-up: connections, JIT
   wrk_run "$name" "http://127.0.0.1:${port[$name]}$path --timeout 10s" 2 "$connections" "$seconds" >"$bench_dir/line-$name" &
   run=$!
   # The second half of the run, as the server measured it: past the start's connection storm.
   sleep "$((seconds / 2))"
-  half=$(histogram "${port[$name]}")
+  half=$(histogram "${port[$name]}" || true)   # bare YARP has no /metrics: "-"
   wait "$run"
-  steady=$(share_within "$half" "$(histogram "${port[$name]}")" 1.1)
+  steady=$(share_within "$half" "$(histogram "${port[$name]}" || true)" 1.1)
   results+=("$(cat "$bench_dir/line-$name") $steady")
 done
 
