@@ -415,20 +415,10 @@ internal sealed class ScenarioRunner
     /// <summary>Waits for in-flight requests up to the drain timeout; what is left is cancelled by the caller's hard stop.</summary>
     private async Task DrainAsync(CancellationToken hardStop)
     {
-        _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _stopping = true;
         _targetCopies = 0;
-        if (Stats.InFlight > 0)
-        {
-            try
-            {
-                await _drained.Task.WaitAsync(_settings.DrainTimeout, hardStop).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-            {
-                // Requests still out after the drain timeout are cancelled with the run and counted as unfinished.
-            }
-        }
+
+        // Requests still out after the drain timeout are cancelled with the run and counted as unfinished.
+        await WaitForNoneInFlightAsync(_settings.DrainTimeout, hardStop).ConfigureAwait(false);
 
         Task[] workers;
         lock (_workersLock)
@@ -459,21 +449,31 @@ internal sealed class ScenarioRunner
     /// </summary>
     private async Task SettleCancelledAsync()
     {
+        // Counted if they end before the totals are read, not waited for any longer.
+        await WaitForNoneInFlightAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+        _stopping = false;
+    }
+
+    /// <summary>
+    /// Marks the scenario as stopping and waits, at most <paramref name="timeout"/> or until
+    /// <paramref name="cancellationToken"/>, for the last request in flight to leave (it signals
+    /// <see cref="_drained"/>). The caller resets <see cref="_stopping"/> when it is done.
+    /// </summary>
+    private async Task WaitForNoneInFlightAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
         _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _stopping = true;
         if (Stats.InFlight > 0)
         {
             try
             {
-                await _drained.Task.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                await _drained.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (TimeoutException)
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
-                // Counted if they end before the totals are read, not waited for any longer.
+                // Whatever is still out is the caller's to cancel or count.
             }
         }
-
-        _stopping = false;
     }
 
     /// <summary>When each arrival of an open phase is due: evenly spaced, following linear ramps exactly.</summary>
