@@ -12,6 +12,21 @@ public static class HistogramCodec
     /// <summary>An empty histogram of the engine's range and precision, to add decoded interval histograms into.</summary>
     public static HistogramBase NewHistogram() => new LongHistogram(HighestMicros, 3);
 
+    /// <summary>The encoded histograms added into one (empty ones, as an interval with no answers has, skipped).</summary>
+    public static HistogramBase Sum(IEnumerable<string?> encoded)
+    {
+        var sum = NewHistogram();
+        foreach (var text in encoded)
+        {
+            if (!string.IsNullOrEmpty(text))
+            {
+                sum.Add(Decode(text));
+            }
+        }
+
+        return sum;
+    }
+
     public static string Encode(HistogramBase histogram)
     {
         var buffer = ByteBuffer.Allocate(histogram.GetNeededByteBufferCapacity());

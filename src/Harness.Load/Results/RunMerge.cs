@@ -168,7 +168,7 @@ public static class RunMerge
 
         // The load ends with the last generator's; the drain is what follows it.
         var loadEnd = parts.Max(p => p.Part.End - p.Part.DrainSeconds + p.Offset);
-        var histogram = Sum(parts.Select(p => p.Part.Histogram));
+        var histogram = HistogramCodec.Sum(parts.Select(p => p.Part.Histogram));
         var stepNames = parts.SelectMany(p => p.Part.Steps.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
         return new ScenarioResult
         {
@@ -190,7 +190,7 @@ public static class RunMerge
             Steps = [.. stepNames.Select(step =>
             {
                 var stepParts = parts.SelectMany(p => p.Part.Steps.Where(s => s.Name == step).Select(s => (Step: s, p.Offset))).ToList();
-                var stepHistogram = Sum(stepParts.Select(p => p.Step.Histogram));
+                var stepHistogram = HistogramCodec.Sum(stepParts.Select(p => p.Step.Histogram));
                 return new StepResult
                 {
                     Name = step,
@@ -221,7 +221,7 @@ public static class RunMerge
             var members = slot.ToList();
             var start = members.Min(m => m.Start);
             var duration = members.Max(m => m.Start + m.Interval.Duration) - start;
-            var histogram = Sum(members.Select(m => m.Interval.Histogram));
+            var histogram = HistogramCodec.Sum(members.Select(m => m.Interval.Histogram));
             merged.Add(new IntervalResult
             {
                 Start = Math.Round(start, 3),
@@ -237,17 +237,6 @@ public static class RunMerge
         }
 
         return merged;
-    }
-
-    private static HistogramBase Sum(IEnumerable<string> encoded)
-    {
-        var sum = HistogramCodec.NewHistogram();
-        foreach (var text in encoded.Where(t => t.Length > 0))
-        {
-            sum.Add(HistogramCodec.Decode(text));
-        }
-
-        return sum;
     }
 
     /// <summary>

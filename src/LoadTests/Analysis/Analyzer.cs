@@ -80,7 +80,7 @@ public static class Analyzer
         {
             var intervals = Settled(level);
             var seconds = intervals.Sum(i => i.Duration);
-            var histogram = ScenarioStatsHistogram(intervals);
+            var histogram = HistogramCodec.Sum(intervals.Select(i => i.Histogram));
             var window = Window(targets, level[0].Start, level[^1].Start + level[^1].Duration);
             steps.Add(new StepPoint
             {
@@ -159,22 +159,11 @@ public static class Analyzer
     /// </summary>
     private static List<IntervalResult> Settled(List<IntervalResult> step)
     {
-        var histogram = ScenarioStatsHistogram(step);
+        var histogram = HistogramCodec.Sum(step.Select(i => i.Histogram));
         var transition = histogram.TotalCount > 0 ? histogram.GetValueAtPercentile(50) / 1e6 : 0;
         var settledFrom = step[0].Start + step[0].Duration + transition;
         var skip = Math.Min(step.Count(i => i.Start < settledFrom - 1e-6), step.Count / 2);
         return step[skip..];
-    }
-
-    private static HdrHistogram.HistogramBase ScenarioStatsHistogram(IEnumerable<IntervalResult> intervals)
-    {
-        var total = HistogramCodec.NewHistogram();
-        foreach (var interval in intervals.Where(i => !string.IsNullOrEmpty(i.Histogram)))
-        {
-            total.Add(HistogramCodec.Decode(interval.Histogram));
-        }
-
-        return total;
     }
 
     private static string Headline(RunResult run, RunAnalysis analysis)
