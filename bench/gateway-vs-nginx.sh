@@ -41,7 +41,7 @@ fi
 
 # The Gateways' own count of bytes allocated (System.Runtime's dotnet.gc.heap.total_allocated), for B/request.
 allocated() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes/ {print $2}'; }
-cpu_ticks() { local total=0 p; for p in $1; do total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}'))); done; echo "$total"; }
+cpu_ticks() { local total=0 p; for p in $1; do total=$((total + $(stat_ticks "/proc/$p/stat"))); done; echo "$total"; }
 
 path='/api/?delay_ms=0'
 declare -A port=([direct]=5201 [bare-yarp]=5206 [gateway]=5202 [gateway-h2]=5205 [nginx]=5203 [gateway-before]=5207)

@@ -118,13 +118,19 @@ wrk_run() {
     END { printf "%s %.0f %.3f %.3f %s\n", name, rps, p50, p99, (errors == "" ? 0 : errors) }'
 }
 
+# stat_ticks STAT_FILE: user + system CPU clock ticks from a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat
+# (the fields after the command name, which may hold spaces).
+stat_ticks() {
+  sed 's/.*) //' "$1" 2>/dev/null | awk '{print $12 + $13}'
+}
+
 # tiering_ticks PID: "tid ticks" for each of the process's JIT tiering threads (".NET Tiered Com…").
 # The runtime starts such a thread when it has methods to recompile and ends it when idle.
 tiering_ticks() {
   local task
   for task in /proc/"$1"/task/*; do
     [[ $(cat "$task/comm" 2>/dev/null) == ".NET Tiered"* ]] || continue
-    echo "${task##*/} $(sed 's/.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
+    echo "${task##*/} $(stat_ticks "$task/stat")"
   done
 }
 
