@@ -224,8 +224,9 @@ def overview():
             "Open connections, and connections accepted but waiting for Kestrel.", w=8)
     b.panel("New connections/s", [(f'sum(rate(kestrel_connection_duration_seconds_count{{{SEL}}}{RI}))', "closed connections/s")], "ops",
             "Connections ending per second: high values mean clients are not reusing connections.", w=8)
-    b.panel("Rate limiter decisions/s", [(f'sum by (aspnetcore_rate_limiting_result) (rate(aspnetcore_rate_limiting_requests_total{{{SEL}}}{RI}))', "{{aspnetcore_rate_limiting_result}}")], "reqps",
-            "Requests admitted (acquired) and refused with 503 by the concurrency limits.", w=8)
+    b.panel("Rate limiter decisions/s", [(f'sum by (aspnetcore_rate_limiting_result) (rate(aspnetcore_rate_limiting_requests_total{{{SEL}}}{RI}))', "{{aspnetcore_rate_limiting_result}}"),
+                                          (f'sum by (result) (rate(harness_gateway_limiter_requests_total{{{SEL}}}{RI}))', "{{result}} (gateway)")], "reqps",
+            "Requests admitted (acquired) and refused with 503 by the concurrency limits: ASP.NET Core's rate limiter in TargetApp, the gateway's own route limits (harness_gateway_limiter_*) in the gateway.", w=8)
     b.row("Outgoing HTTP (to the downstream or the targets)")
     b.panel("Outgoing requests/s", [(f'sum by (server_address, http_response_status_code) (rate(http_client_request_duration_seconds_count{{{SEL}}}{RI}))', "{{server_address}} {{http_response_status_code}}")], "reqps",
             "Calls this service makes, by destination and status.", w=8)

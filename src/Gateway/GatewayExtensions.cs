@@ -1,7 +1,6 @@
 using Gateway.Options;
 using Gateway.Proxy;
 using Gateway.Telemetry;
-using Harness.ServiceDefaults;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -28,8 +27,8 @@ public static class GatewayExtensions
         }
 
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddConcurrencyLimits<GatewayLimitOptions>(
-            GatewayLimitOptions.Section, (GatewayLimitOptions.Policy, limits => limits.MaxConcurrentRequests));
+        builder.Services.AddOptions<GatewayLimitOptions>().BindConfiguration(GatewayLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RouteLimits>();
 
         builder.Services.AddSingleton<GatewayTelemetry>();
         builder.Services.AddSingleton<GatewayConfigProvider>();
@@ -62,7 +61,6 @@ public static class GatewayExtensions
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
-        app.UseRateLimiter();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ForwardingMiddleware>();

@@ -58,14 +58,21 @@ public static class ConcurrencyLimits
 
     private static string RouteOf(HttpContext context) => context.GetEndpoint()?.DisplayName ?? context.Request.Path.Value ?? "";
 
-    private static async ValueTask RejectAsync<TOptions>(HttpContext context, string section)
-        where TOptions : class, IConcurrencyLimitSettings
+    private static ValueTask RejectAsync<TOptions>(HttpContext context, string section)
+        where TOptions : class, IConcurrencyLimitSettings =>
+        RejectAsync(context, context.RequestServices.GetRequiredService<IOptions<TOptions>>().Value.RetryAfterSeconds, section);
+
+    /// <summary>
+    /// The answer to a request over its route's limit: 503, <c>Retry-After</c>, and a problem body
+    /// naming the settings section that sets the limit. Every Harness service refuses this way.
+    /// </summary>
+    public static async ValueTask RejectAsync(HttpContext context, int retryAfterSeconds, string section)
     {
-        var limits = context.RequestServices.GetRequiredService<IOptions<TOptions>>().Value;
-        context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         await TypedResults.Problem(
             title: "Overloaded",
-            detail: $"This route is at its limit of requests in progress ({section} settings); retry after {limits.RetryAfterSeconds} s.",
+            detail: $"This route is at its limit of requests in progress ({section} settings); retry after {retryAfterSeconds} s.",
             statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context).ConfigureAwait(false);
     }
 }

@@ -38,6 +38,13 @@ public sealed partial class GatewayMetricsTests
         Assert.Equal(2, await SumAsync(client, "harness_gateway_destination_duration_seconds_count", "route=\"async\"", destination));
         Assert.Equal(1, await SumAsync(client, "harness_gateway_destination_duration_seconds_count", "route=\"api\"", destination));
         Assert.Equal(6, await SumAsync(client, "harness_gateway_destination_duration_seconds_count"));
+
+        // The route limits counted each request once, on its route, and refused none.
+        Assert.Equal(3, await SumAsync(client, "harness_gateway_limiter_requests_total", "route=\"downstream\"", "result=\"acquired\""));
+        Assert.Equal(2, await SumAsync(client, "harness_gateway_limiter_requests_total", "route=\"async\"", "result=\"acquired\""));
+        Assert.Equal(1, await SumAsync(client, "harness_gateway_limiter_requests_total", "route=\"api\"", "result=\"acquired\""));
+        Assert.Equal(0, await SumAsync(client, "harness_gateway_limiter_requests_total", "result=\"rejected\""));
+        Assert.Equal(0, await SumAsync(client, "harness_gateway_limiter_active"));
     }
 
     /// <summary>The sum of a metric's samples that carry every one of <paramref name="labels"/>.</summary>

@@ -18,7 +18,7 @@ public sealed class ProtectionTests
         using var hold = new CancellationTokenSource();
         var holding = Enumerable.Range(0, 2).Select(_ => stack.Client.GetAsync("/api/?delay_ms=30000", hold.Token)).ToArray();
         await Eventually.TrueAsync(
-            async () => await Children.ReadSumAsync(stack.Client, "aspnetcore_rate_limiting_active_request_leases") >= 2, "two requests in progress");
+            async () => await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_active", "route=\"downstream\"") >= 2, "two requests in progress");
 
         var clock = Stopwatch.StartNew();
         using var refused = await stack.Client.GetAsync("/api/?delay_ms=0");
@@ -30,12 +30,45 @@ public sealed class ProtectionTests
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.True(refusedIn < TimeSpan.FromSeconds(1), $"refused in {refusedIn.TotalMilliseconds:0} ms");
         Assert.Equal(HttpStatusCode.OK, otherRoute.StatusCode);
+        Assert.Equal(1, await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_requests_total", "result=\"rejected\",route=\"downstream\""));
+        Assert.Equal(0, await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_requests_total", "result=\"rejected\",route=\"async\""));
 
         await hold.CancelAsync();
         foreach (var request in holding)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
         }
+
+        // The clients that left give their slots back.
+        await Eventually.TrueAsync(
+            async () => await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_active", "route=\"downstream\"") == 0, "both slots given back");
+    }
+
+    [Fact]
+    public async Task RouteAtItsLimit_WithAQueue_QueuesUpToItsLength_ThenRefuses()
+    {
+        await using var stack = await GatewayStack.StartAsync(replicas: 1, new Dictionary<string, string>
+        {
+            ["Limits__MaxConcurrentRequests"] = "1",
+            ["Limits__QueueLength"] = "1",
+        });
+        var first = stack.Client.GetAsync("/api/?delay_ms=4000");
+        await Eventually.TrueAsync(
+            async () => await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_active", "route=\"downstream\"") >= 1, "the first request in progress");
+        var queued = stack.Client.GetAsync("/api/?delay_ms=0");
+        await Eventually.TrueAsync(
+            async () => await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_queued", "route=\"downstream\"") >= 1, "the second request queued");
+
+        using var refused = await stack.Client.GetAsync("/api/?delay_ms=0");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.False(queued.IsCompleted, "the queued request waits for the first one's slot");
+
+        using var firstAnswer = await first;
+        using var queuedAnswer = await queued;
+        Assert.Equal(HttpStatusCode.OK, firstAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, queuedAnswer.StatusCode);
+        Assert.Equal(2, await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_requests_total", "result=\"acquired\",route=\"downstream\""));
+        Assert.Equal(1, await Children.ReadSumAsync(stack.Client, "harness_gateway_limiter_requests_total", "result=\"rejected\",route=\"downstream\""));
     }
 
     [Fact]

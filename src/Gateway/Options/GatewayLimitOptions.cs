@@ -3,11 +3,10 @@ using Harness.ServiceDefaults;
 
 namespace Gateway.Options;
 
-/// <summary>Overload protection: proxied requests in progress per route, beyond which the gateway answers 503 at once.</summary>
+/// <summary>Overload protection: proxied requests in progress per route, beyond which the gateway answers 503 at once (<see cref="Proxy.RouteLimits"/>).</summary>
 public sealed class GatewayLimitOptions : IConcurrencyLimitSettings
 {
     public const string Section = "Limits";
-    public const string Policy = "proxy";
 
     /// <summary>
     /// Requests in progress per route. High enough for 5,000 concurrent 1 s calls to <c>/api/</c>;

@@ -1,5 +1,7 @@
+using System.Threading.RateLimiting;
 using Gateway.Options;
 using Gateway.Telemetry;
+using Harness.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -7,21 +9,39 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// Around YARP's forwarding, once per proxied request: retries what never reached a replica, then
-/// records the request's outcome (after every attempt, so a retried request counts once).
+/// Around YARP's forwarding, once per proxied request: takes a slot in the route's limit (or
+/// refuses the request with 503), retries what never reached a replica, then records the
+/// request's outcome (after every attempt, so a retried request counts once).
 /// </summary>
 /// <remarks>
 /// A GET or HEAD whose destination refused the connection is sent again, to another replica. A
 /// killed replica then costs its clients nothing: the requests it refused never reached it, so
 /// trying elsewhere cannot run anything twice. Requests that did reach a replica are not retried.
-/// One middleware rather than two (retry, then metrics) saves a layer per request; it was part of
-/// what the gateway cost beyond bare YARP (docs/measurements.md#against-bare-yarp).
+/// One middleware rather than three (limit, retry, metrics) saves layers per request; they were
+/// part of what the gateway cost beyond bare YARP (docs/measurements.md#against-bare-yarp).
 /// </remarks>
-public sealed class ForwardingMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, GatewayTelemetry telemetry)
+public sealed class ForwardingMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, RouteLimits limits, GatewayTelemetry telemetry)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
+        RateLimitLease lease;
+        try
+        {
+            lease = await limits.AcquireAsync(proxy.Route.Config.RouteId, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // The client left while its request waited in the route's queue: nobody to answer.
+        }
+
+        using var _ = lease;
+        if (!lease.IsAcquired)
+        {
+            await ConcurrencyLimits.RejectAsync(context, limits.Limits.RetryAfterSeconds, GatewayLimitOptions.Section).ConfigureAwait(false);
+            return;
+        }
+
         // Read before forwarding: load balancing narrows the feature's list to the one it picked.
         IReadOnlyList<DestinationState> candidates = proxy.AvailableDestinations;
         for (int attempt = 1; ; attempt++)

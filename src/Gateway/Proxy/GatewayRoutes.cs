@@ -96,6 +96,5 @@ public static class GatewayRoutes
         RouteId = id,
         ClusterId = ClusterId,
         Match = new RouteMatch { Path = path },
-        RateLimiterPolicy = GatewayLimitOptions.Policy,
     };
 }

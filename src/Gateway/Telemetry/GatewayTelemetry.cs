@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Threading.RateLimiting;
+using Gateway.Proxy;
 using Harness.ServiceDefaults;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
@@ -21,11 +23,10 @@ public sealed class GatewayTelemetry : IDisposable
     /// even enabled. Together with the authorization middleware they were most of what the gateway
     /// spent per request beyond bare YARP (perf, bench/gateway-vs-nginx.sh). Everything the
     /// dashboards query stays: http.server.*, http.client.request.duration and open_connections,
-    /// kestrel.*, aspnetcore.rate_limiting.requests and active_request_leases.
+    /// kestrel.*, and the gateway's own (the route limits' counts among them).
     /// </summary>
     public static IReadOnlyList<string> UnreadPerRequestInstruments { get; } =
     [
-        "aspnetcore.rate_limiting.request_lease.duration",
         "aspnetcore.routing.match_attempts",
         "aspnetcore.memory_pool.*",
         "http.client.active_requests",
@@ -39,7 +40,7 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _destinationLabels =
         new ConcurrentDictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
-    public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services)
+    public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services, RouteLimits limits)
     {
         // Looked up when the gauges are read: YARP's state depends on the forwarder's client
         // factory, which depends on this class, so asking for it here would be a cycle.
@@ -61,6 +62,17 @@ public sealed class GatewayTelemetry : IDisposable
         _meter.CreateObservableGauge(
             "harness.gateway.destinations.configured", () => CountDestinations(proxyState, available: false), "{destination}",
             "Destinations configured or resolved from DNS.");
+
+        // Read from the limiters' own statistics when metrics are collected: nothing per request.
+        _meter.CreateObservableCounter(
+            "harness.gateway.limiter.requests", () => LimiterCounts(limits), "{request}",
+            "Proxied requests the route limits let through (result=acquired) or refused with 503 (result=rejected), by route.");
+        _meter.CreateObservableUpDownCounter(
+            "harness.gateway.limiter.active", () => LimiterGauge(limits, statistics => limits.Limits.MaxConcurrentRequests - statistics.CurrentAvailablePermits), "{request}",
+            "Proxied requests holding a slot in their route's limit now (Limits:MaxConcurrentRequests per route).");
+        _meter.CreateObservableUpDownCounter(
+            "harness.gateway.limiter.queued", () => LimiterGauge(limits, statistics => statistics.CurrentQueuedCount), "{request}",
+            "Proxied requests waiting for a slot in their route's limit now (Limits:QueueLength per route).");
     }
 
     public void Forwarded(string route, string destination, string outcome) =>
@@ -107,6 +119,29 @@ public sealed class GatewayTelemetry : IDisposable
             var destinations = cluster.DestinationsState;
             int count = available ? destinations.AvailableDestinations.Count : destinations.AllDestinations.Count;
             yield return new Measurement<int>(count, new KeyValuePair<string, object?>("cluster", cluster.ClusterId));
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> LimiterCounts(RouteLimits limits)
+    {
+        foreach (var (route, limiter) in limits.ByRoute)
+        {
+            if (limiter.GetStatistics() is { } statistics)
+            {
+                yield return new Measurement<long>(statistics.TotalSuccessfulLeases, new("route", route), new("result", "acquired"));
+                yield return new Measurement<long>(statistics.TotalFailedLeases, new("route", route), new("result", "rejected"));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> LimiterGauge(RouteLimits limits, Func<RateLimiterStatistics, long> value)
+    {
+        foreach (var (route, limiter) in limits.ByRoute)
+        {
+            if (limiter.GetStatistics() is { } statistics)
+            {
+                yield return new Measurement<long>(value(statistics), new KeyValuePair<string, object?>("route", route));
+            }
         }
     }
 
