@@ -232,8 +232,9 @@ def overview():
             "Calls this service makes, by destination and status.", w=8)
     b.panel("Outgoing p99", [(f'histogram_quantile(0.99, sum by (le, server_address) (rate(http_client_request_duration_seconds_bucket{{{SEL}}}{RI})))', "{{server_address}}")], "s",
             "99th percentile duration of outgoing calls.", w=8)
-    b.panel("Outgoing connections", [(f'sum by (http_connection_state) (http_client_open_connections{{{SEL}}})', "{{http_connection_state}}")], "short",
-            "Pooled connections to destinations, active and idle.", w=8)
+    b.panel("Outgoing connections", [(f'sum by (http_connection_state) (http_client_open_connections{{{SEL}}})', "{{http_connection_state}}"),
+                                      (f'sum by (destination) (harness_gateway_upstream_connections{{{SEL}}})', "open to {{destination}} (gateway)")], "short",
+            "Pooled connections to destinations: active and idle from HttpClient in TargetApp; open per destination in the gateway, which counts them as they open and close rather than pay HttpClient's idle/active updates on every request.", w=8)
     b.row("Runtime")
     b.panel("CPU", [(f'sum by (instance) (rate(dotnet_process_cpu_time_seconds_total{{{SEL}}}{RI}))', "{{instance}}")], "suffix: cores", "CPU time per second of wall time.", w=6)
     b.panel("Working set", [(f'dotnet_process_memory_working_set_bytes{{{SEL}}}', "{{instance}}")], "bytes", "Physical memory of the process.", w=6)

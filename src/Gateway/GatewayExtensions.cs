@@ -31,6 +31,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<RouteLimits>();
 
         builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.Services.AddSingleton<UpstreamConnections>();
         builder.Services.AddSingleton<GatewayConfigProvider>();
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<GatewayConfigProvider>());
         builder.Services.AddHostedService<DnsTargetsWatcher>();
@@ -45,7 +46,7 @@ public static class GatewayExtensions
         builder.Services.RemoveAll<IAuthorizationHandlerProvider>();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics =>
         {
-            foreach (var instrument in GatewayTelemetry.UnreadPerRequestInstruments)
+            foreach (var instrument in GatewayTelemetry.DroppedPerRequestInstruments)
             {
                 metrics.AddView(instrument, MetricStreamConfiguration.Drop);
             }

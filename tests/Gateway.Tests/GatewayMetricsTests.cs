@@ -47,6 +47,26 @@ public sealed partial class GatewayMetricsTests
         Assert.Equal(0, await SumAsync(client, "harness_gateway_limiter_active"));
     }
 
+    [Fact]
+    public async Task UpstreamConnections_AreCountedPerDestination_AsTheyOpenAndClose_InsteadOfHttpClientsPerRequestCounter()
+    {
+        var replica = await Children.StartTargetAppAsync("connections-target");
+        await using var gateway = await Children.StartGatewayAsync("connections-gateway", [replica.BaseAddress]);
+        using var client = GatewayStack.Direct(gateway);
+        string destination = $"destination=\"{replica.BaseAddress.Authority}\"";
+
+        // Four requests at once need four connections; the health probes may add one.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetAsync("/api/?delay_ms=300")));
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode));
+        Assert.InRange(await SumAsync(client, "harness_gateway_upstream_connections", destination), 4, 5);
+        Assert.DoesNotContain("http_client_open_connections", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // With the replica gone, the pool finds its connections closed (the probes try them) and lets them go.
+        await replica.DisposeAsync();
+        await Eventually.TrueAsync(
+            async () => await SumAsync(client, "harness_gateway_upstream_connections", destination) == 0, "the dead replica's connections to be counted out");
+    }
+
     /// <summary>The sum of a metric's samples that carry every one of <paramref name="labels"/>.</summary>
     private static async Task<double> SumAsync(HttpClient client, string name, params string[] labels)
     {

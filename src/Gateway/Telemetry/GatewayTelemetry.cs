@@ -19,17 +19,19 @@ public sealed class GatewayTelemetry : IDisposable
 
     /// <summary>
     /// Instruments that ASP.NET Core and HttpClient record on every proxied request (some several
-    /// times) and that no dashboard, test or report reads from the gateway: dropped, so they are not
-    /// even enabled. Together with the authorization middleware they were most of what the gateway
-    /// spent per request beyond bare YARP (perf, bench/gateway-vs-nginx.sh). Everything the
-    /// dashboards query stays: http.server.*, http.client.request.duration and open_connections,
-    /// kestrel.*, and the gateway's own (the route limits' counts among them).
+    /// times) and that the gateway drops, so they are not even enabled: no dashboard, test or
+    /// report reads them from the gateway, or (<c>http.client.open_connections</c>) the gateway
+    /// publishes the same fact without a cost per request (<see cref="UpstreamConnections"/>).
+    /// Together with the authorization middleware they were most of what the gateway spent per
+    /// request beyond bare YARP (perf, bench/gateway-vs-nginx.sh). Everything the dashboards query
+    /// stays: http.server.*, http.client.request.duration, kestrel.*, and the gateway's own.
     /// </summary>
-    public static IReadOnlyList<string> UnreadPerRequestInstruments { get; } =
+    public static IReadOnlyList<string> DroppedPerRequestInstruments { get; } =
     [
         "aspnetcore.routing.match_attempts",
         "aspnetcore.memory_pool.*",
         "http.client.active_requests",
+        "http.client.open_connections",
         "http.client.request.time_in_queue",
     ];
 
@@ -40,7 +42,7 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _destinationLabels =
         new ConcurrentDictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
-    public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services, RouteLimits limits)
+    public GatewayTelemetry(IMeterFactory meterFactory, IServiceProvider services, RouteLimits limits, UpstreamConnections connections)
     {
         // Looked up when the gauges are read: YARP's state depends on the forwarder's client
         // factory, which depends on this class, so asking for it here would be a cycle.
@@ -62,6 +64,9 @@ public sealed class GatewayTelemetry : IDisposable
         _meter.CreateObservableGauge(
             "harness.gateway.destinations.configured", () => CountDestinations(proxyState, available: false), "{destination}",
             "Destinations configured or resolved from DNS.");
+        _meter.CreateObservableUpDownCounter(
+            "harness.gateway.upstream.connections", connections.Observe, "{connection}",
+            "Connections the gateway has open to each destination (host:port), counted as they open and close; health probes use them too.");
 
         // Read from the limiters' own statistics when metrics are collected: nothing per request.
         _meter.CreateObservableCounter(
