@@ -52,8 +52,11 @@ for name in "${peers[@]}"; do
 done
 
 # One line per peer and round: "NAME rps p50 p99 non2xx cpu_us_per_request round bytes_per_request".
+# Each round starts one peer further along (A B C, B C A, C A B, ...), so that no peer always runs
+# right after the same other one: the machine's drift within a round falls on every peer alike.
 for round in $(seq 1 "$rounds"); do
-  for name in "${peers[@]}"; do
+  shift_by=$(( (round - 1) % ${#peers[@]} ))
+  for name in "${peers[@]:shift_by}" "${peers[@]:0:shift_by}"; do
     allocated_before=$([[ $name == gateway* ]] && allocated "${port[$name]}" || echo 0)
     before=$([ -n "${pid[$name]:-}" ] && cpu_ticks "${pid[$name]}" || echo 0)
     line=$(wrk_run "$name-$round" "http://127.0.0.1:${port[$name]}$path" "$threads" "$connections" "$seconds")

@@ -228,13 +228,15 @@ def overview():
                                           (f'sum by (result) (rate(harness_gateway_limiter_requests_total{{{SEL}}}{RI}))', "{{result}} (gateway)")], "reqps",
             "Requests admitted (acquired) and refused with 503 by the concurrency limits: ASP.NET Core's rate limiter in TargetApp, the gateway's own route limits (harness_gateway_limiter_*) in the gateway.", w=8)
     b.row("Outgoing HTTP (to the downstream or the targets)")
-    b.panel("Outgoing requests/s", [(f'sum by (server_address, http_response_status_code) (rate(http_client_request_duration_seconds_count{{{SEL}}}{RI}))', "{{server_address}} {{http_response_status_code}}")], "reqps",
-            "Calls this service makes, by destination and status.", w=8)
-    b.panel("Outgoing p99", [(f'histogram_quantile(0.99, sum by (le, server_address) (rate(http_client_request_duration_seconds_bucket{{{SEL}}}{RI})))', "{{server_address}}")], "s",
-            "99th percentile duration of outgoing calls.", w=8)
+    b.panel("Outgoing requests/s", [(f'sum by (server_address, http_response_status_code) (rate(http_client_request_duration_seconds_count{{{SEL}}}{RI}))', "{{server_address}} {{http_response_status_code}}"),
+                                     (f'sum by (destination, outcome) (rate(harness_gateway_requests_total{{{SEL}}}{RI}))', "{{destination}} {{outcome}} (gateway)")], "reqps",
+            "Calls this service makes, by destination and status: HttpClient's count in TargetApp, the gateway's own count of forwarded requests in the gateway (which does not collect HttpClient's metrics, see docs/gateway.md#metrics).", w=8)
+    b.panel("Outgoing p99", [(f'histogram_quantile(0.99, sum by (le, server_address) (rate(http_client_request_duration_seconds_bucket{{{SEL}}}{RI})))', "{{server_address}}"),
+                              (f'histogram_quantile(0.99, sum by (le, destination) (rate(harness_gateway_destination_duration_seconds_bucket{{{SEL}}}{RI})))', "{{destination}} (gateway)")], "s",
+            "99th percentile duration of outgoing calls, to the response's headers (HttpClient's in TargetApp, the gateway's destination timing in the gateway).", w=8)
     b.panel("Outgoing connections", [(f'sum by (http_connection_state) (http_client_open_connections{{{SEL}}})', "{{http_connection_state}}"),
                                       (f'sum by (destination) (harness_gateway_upstream_connections{{{SEL}}})', "open to {{destination}} (gateway)")], "short",
-            "Pooled connections to destinations: active and idle from HttpClient in TargetApp; open per destination in the gateway, which counts them as they open and close rather than pay HttpClient's idle/active updates on every request.", w=8)
+            "Pooled connections to destinations: active and idle from HttpClient in TargetApp; open per destination in the gateway, which counts them as they open and close rather than pay HttpClient's metrics on every request.", w=8)
     b.row("Runtime")
     b.panel("CPU", [(f'sum by (instance) (rate(dotnet_process_cpu_time_seconds_total{{{SEL}}}{RI}))', "{{instance}}")], "suffix: cores", "CPU time per second of wall time.", w=6)
     b.panel("Working set", [(f'dotnet_process_memory_working_set_bytes{{{SEL}}}', "{{instance}}")], "bytes", "Physical memory of the process.", w=6)

@@ -3,7 +3,7 @@ using Gateway.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults(GatewayTelemetry.Name);
+builder.AddServiceDefaults(GatewayTelemetry.Name, httpClientMetrics: false);
 builder.AddGateway();
 
 var app = builder.Build();

@@ -27,8 +27,14 @@ public static class ServiceDefaultsExtensions
 
     private const string LiveTag = "live";
 
-    /// <summary>Meters and activity sources a service adds on top of the defaults.</summary>
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, params string[] ownSources)
+    /// <summary>The defaults, with the service's own meter and activity source (one name for both).</summary>
+    /// <param name="builder">The service's host builder.</param>
+    /// <param name="ownSource">The service's meter and activity source.</param>
+    /// <param name="httpClientMetrics">
+    /// Whether HttpClient's meters are collected. The gateway leaves them out: it publishes what the
+    /// dashboards need of them itself, without their cost on every proxied request (docs/gateway.md#metrics).
+    /// </param>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, string ownSource, bool httpClientMetrics = true)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<ThreadPoolOptions>()
@@ -50,7 +56,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddOptions<SocketTransportOptions>()
             .Configure<IOptions<ServerOptions>>((transport, server) => transport.Backlog = server.Value.ListenBacklog);
 
-        builder.ConfigureOpenTelemetry(ownSources);
+        builder.ConfigureOpenTelemetry(ownSource, httpClientMetrics);
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
@@ -58,7 +64,7 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder, string[] ownSources)
+    private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder, string ownSource, bool httpClientMetrics)
     {
         builder.Logging.AddOpenTelemetry(logging =>
         {
@@ -71,17 +77,21 @@ public static class ServiceDefaultsExtensions
             .ConfigureResource(resource => resource.AddService(
                 serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName,
                 serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddMeter("System.Runtime", ThreadPoolMetrics.MeterName)
-                .AddMeter(ownSources)
-                .AddView("http.server.request.duration", durationBuckets)
-                .AddView("http.client.request.duration", durationBuckets)
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddMeter("System.Runtime", ThreadPoolMetrics.MeterName, ownSource)
+                    .AddView("http.server.request.duration", durationBuckets)
 
-                // Prometheus scrapes every 2 s and the load engine every second: a cached answer
-                // (300 ms by default) would only hand out stale counts.
-                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+                    // Prometheus scrapes every 2 s and the load engine every second: a cached answer
+                    // (300 ms by default) would only hand out stale counts.
+                    .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (httpClientMetrics)
+                {
+                    metrics.AddHttpClientInstrumentation().AddView("http.client.request.duration", durationBuckets);
+                }
+            });
 
         // The standard OTEL_* variables decide where traces, metrics and logs go (logs carry the
         // trace and span ids of the request they were written in). Spans are only
@@ -96,7 +106,7 @@ public static class ServiceDefaultsExtensions
                         new TraceIdRatioBasedSampler(sp.GetRequiredService<IOptions<TracingOptions>>().Value.SampleRatio)))
                     .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
                     .AddHttpClientInstrumentation()
-                    .AddSource(ownSources))
+                    .AddSource(ownSource))
                 .UseOtlpExporter();
         }
     }

@@ -48,7 +48,7 @@ public sealed partial class GatewayMetricsTests
     }
 
     [Fact]
-    public async Task UpstreamConnections_AreCountedPerDestination_AsTheyOpenAndClose_InsteadOfHttpClientsPerRequestCounter()
+    public async Task UpstreamConnections_AreCountedPerDestination_AsTheyOpenAndClose_InsteadOfByHttpClientsMetrics()
     {
         var replica = await Children.StartTargetAppAsync("connections-target");
         await using var gateway = await Children.StartGatewayAsync("connections-gateway", [replica.BaseAddress]);
@@ -59,7 +59,8 @@ public sealed partial class GatewayMetricsTests
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetAsync("/api/?delay_ms=300")));
         Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode));
         Assert.InRange(await SumAsync(client, "harness_gateway_upstream_connections", destination), 4, 5);
-        Assert.DoesNotContain("http_client_open_connections", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        // HttpClient's meters are not collected in the gateway: what the dashboards show of them it publishes itself.
+        Assert.DoesNotContain("http_client_", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         // With the replica gone, the pool finds its connections closed (the probes try them) and lets them go.
         await replica.DisposeAsync();

@@ -18,21 +18,20 @@ public sealed class GatewayTelemetry : IDisposable
     public const string Name = "Harness.Gateway";
 
     /// <summary>
-    /// Instruments that ASP.NET Core and HttpClient record on every proxied request (some several
-    /// times) and that the gateway drops, so they are not even enabled: no dashboard, test or
-    /// report reads them from the gateway, or (<c>http.client.open_connections</c>) the gateway
-    /// publishes the same fact without a cost per request (<see cref="UpstreamConnections"/>).
-    /// Together with the authorization middleware they were most of what the gateway spent per
-    /// request beyond bare YARP (perf, bench/gateway-vs-nginx.sh). Everything the dashboards query
-    /// stays: http.server.*, http.client.request.duration, kestrel.*, and the gateway's own.
+    /// Instruments that ASP.NET Core records on every proxied request and that no dashboard, test
+    /// or report reads from the gateway: dropped, so they are not even enabled. HttpClient's meters
+    /// are not collected at all (<c>AddServiceDefaults(…, httpClientMetrics: false)</c>): what the
+    /// dashboards show of them the gateway publishes itself, per destination, without their cost
+    /// on every request (<see cref="UpstreamConnections"/>, <c>harness.gateway.requests</c>,
+    /// <c>harness.gateway.destination.duration</c>). Together with the authorization middleware
+    /// these were most of what the gateway spent per request beyond bare YARP (perf,
+    /// bench/gateway-vs-nginx.sh). Everything the dashboards query stays: http.server.*, kestrel.*,
+    /// and the gateway's own.
     /// </summary>
     public static IReadOnlyList<string> DroppedPerRequestInstruments { get; } =
     [
         "aspnetcore.routing.match_attempts",
         "aspnetcore.memory_pool.*",
-        "http.client.active_requests",
-        "http.client.open_connections",
-        "http.client.request.time_in_queue",
     ];
 
     private readonly Meter _meter;

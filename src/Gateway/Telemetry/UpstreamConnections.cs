@@ -12,7 +12,7 @@ namespace Gateway.Telemetry;
 /// <remarks>
 /// HttpClient's own <c>http.client.open_connections</c> moves a connection between "idle" and
 /// "active" twice per request, each time two updates of a six-tag up-down counter: 1.2% of the
-/// gateway's CPU samples under <c>wrk -c64</c>. The gateway drops that instrument
+/// gateway's CPU samples under <c>wrk -c64</c>. The gateway does not collect HttpClient's meters
 /// (<see cref="GatewayTelemetry.DroppedPerRequestInstruments"/>) and connects through
 /// <see cref="ConnectAsync"/> instead, which opens the socket as SocketsHttpHandler would and
 /// hands back a <see cref="NetworkStream"/> that counts itself out when the pool closes it.
