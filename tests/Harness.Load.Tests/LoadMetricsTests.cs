@@ -5,6 +5,7 @@ using static Harness.Load.LoadSimulation;
 namespace Harness.Load.Tests;
 
 /// <summary>The engine's Prometheus latency is a histogram fed from each interval's HDR histogram, so generators' series add up.</summary>
+[Collection(EngineTiming.Name)]
 public sealed class LoadMetricsTests
 {
     [Fact]
@@ -74,8 +75,10 @@ public sealed class LoadMetricsTests
             .WithoutReports()
             .RunAsync());
 
+        // ~200 answers on a quiet machine; CI once saw 48 with the test host starting up beside it.
+        // The claim is that the metrics count every one of them, so any real number of answers will do.
         var result = run!.Scenarios.Single();
-        Assert.True(result.Stats.Ok > 50, $"only {result.Stats.Ok} answers");
+        Assert.True(result.Stats.Ok >= 8, $"only {result.Stats.Ok} answers: the run did not get going");
         Assert.Equal(result.Stats.Ok, latencies.Count);
         Assert.Equal(result.Stats.Ok, ok);
     }
