@@ -38,9 +38,13 @@ public sealed class CoordinatedOmissionTests
         using var target = new HttpTarget(server.BaseAddress, TimeSpan.FromSeconds(30));
         server.FreezeAfter(100, Freeze);
 
-        var run = await EngineRun.RunAsync(EngineRun.Get(target, "closed", "/ok", new KeepConstant(4, TimeSpan.FromSeconds(5))));
+        // At least 500 requests per user, so the 4 that waited out the freeze stay under 1% however slow the
+        // machine makes the rest: 5 s gives 10,000 or more on a quiet one, but on a busy one a plain 5 s phase
+        // could finish under 400, and 4 frozen requests would then be p99. Contention stretches the phase instead.
+        var run = await EngineRun.RunAsync(EngineRun.Get(target, "closed", "/ok", new KeepConstantUntil(4, TimeSpan.FromSeconds(5), 500, TimeSpan.FromSeconds(30))));
 
         var stats = run.Scenarios.Single().Stats;
+        Assert.True(stats.Count >= 2000, $"{stats.Count} requests");
         Assert.True(stats.Latency.Max >= 1800, $"the freeze happened (max {stats.Latency.Max} ms)");
         Assert.True(stats.Latency.P99 < 500, $"only the 4 users' requests waited, so p99 ({stats.Latency.P99} ms) does not show it");
     }
