@@ -196,11 +196,11 @@ public sealed partial class AspireDashboard : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.StartTimeout);
+        string lastProblem = "no answer yet";
         try
         {
             await _listening.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
             _telemetry = new DashboardTelemetryClient(Url);
-            string lastProblem = "no answer yet";
             while (true)
             {
                 if (_process.HasExited)
@@ -217,6 +217,11 @@ public sealed partial class AspireDashboard : IAsyncDisposable
                 {
                     lastProblem = ex.Message;
                 }
+                catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+                {
+                    // The request's own timeout, not the deadline: a slow start, asked again.
+                    lastProblem = "no answer within the request timeout";
+                }
 
                 // Polling another process's readiness: there is nothing to await but the next attempt.
                 await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token).ConfigureAwait(false);
@@ -224,7 +229,7 @@ public sealed partial class AspireDashboard : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ServiceStartException(Describe($"was not ready within {_options.StartTimeout.TotalSeconds:0} s"));
+            throw new ServiceStartException(Describe($"was not ready within {_options.StartTimeout.TotalSeconds:0} s ({lastProblem})"));
         }
     }
 

@@ -124,39 +124,24 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             throw new ServiceStartException(Describe($"did not report a listening address within {Options.StartTimeout.TotalSeconds:0} s"));
         }
 
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        // A probe that times out (a slow machine, a service still warming up) is retried like a
+        // refused one; only the overall deadline ends the wait.
         string lastProblem = "no answer yet";
         try
         {
-            while (true)
-            {
-                if (_process.HasExited)
+            _baseAddress = await ReadinessProbe.WaitAsync(
+                () => Addresses,
+                "/health/ready",
+                Options.ProbeTimeout,
+                deadline.Token,
+                beforeEachRound: () =>
                 {
-                    throw new ServiceStartException(DescribeExit("before it was ready"));
-                }
-
-                foreach (var address in Addresses)
-                {
-                    try
+                    if (_process.HasExited)
                     {
-                        using var response = await client.GetAsync(new Uri(address, "/health/ready"), deadline.Token).ConfigureAwait(false);
-                        if (response.IsSuccessStatusCode)
-                        {
-                            _baseAddress = address;
-                            return;
-                        }
-
-                        lastProblem = $"{address}health/ready answered {(int)response.StatusCode}";
+                        throw new ServiceStartException(DescribeExit("before it was ready"));
                     }
-                    catch (HttpRequestException ex)
-                    {
-                        lastProblem = $"{address}: {ex.Message}";
-                    }
-                }
-
-                // Polling another process's readiness: there is nothing to await but the next attempt.
-                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token).ConfigureAwait(false);
-            }
+                },
+                onProblem: problem => lastProblem = problem).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

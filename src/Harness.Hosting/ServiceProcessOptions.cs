@@ -18,6 +18,12 @@ public sealed record ServiceProcessOptions
     /// <summary>How long to wait for the port and for <c>/health/ready</c>.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long one <c>/health/ready</c> probe may take; one that takes longer is retried until
+    /// <see cref="StartTimeout"/>, not taken as a failure.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Copy every line the service prints to this file (optional).</summary>
     public string? LogFile { get; init; }
 }

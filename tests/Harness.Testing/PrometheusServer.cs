@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 
 namespace Harness.Testing;
@@ -46,24 +45,9 @@ public sealed class PrometheusServer : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var server = new PrometheusServer(process, new Uri($"http://127.0.0.1:{port}"));
-        using var probe = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(2) };
         try
         {
-            await Eventually.TrueAsync(
-                async () =>
-                {
-                    Assert.False(process.HasExited, "Prometheus exited:\n" + string.Join("\n", log));
-                    try
-                    {
-                        return (await probe.GetAsync("/-/ready")).StatusCode == HttpStatusCode.OK;
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return false;
-                    }
-                },
-                "Prometheus to be ready",
-                TimeSpan.FromSeconds(30));
+            await WaitUntilReadyAsync(server.Address, TimeSpan.FromSeconds(30), () => Assert.False(process.HasExited, "Prometheus exited:\n" + string.Join("\n", log)));
         }
         catch
         {
@@ -72,6 +56,25 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// Waits until <c>/-/ready</c> at <paramref name="address"/> answers 200. A probe that gets no
+    /// answer within <paramref name="probeTimeout"/> (2 s by default: Prometheus replaying its WAL
+    /// on a busy machine) is retried like a refused one, until <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task WaitUntilReadyAsync(Uri address, TimeSpan timeout, Action? stillRunning = null, TimeSpan? probeTimeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        var lastProblem = "no answer yet";
+        try
+        {
+            await Harness.Hosting.ReadinessProbe.WaitAsync(() => [address], "/-/ready", probeTimeout ?? TimeSpan.FromSeconds(2), deadline.Token, stillRunning, problem => lastProblem = problem);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            Assert.Fail($"Timed out waiting for Prometheus to be ready after {timeout.TotalSeconds:0} s ({lastProblem}).");
+        }
     }
 
     /// <summary>An instant query (at <paramref name="at"/>, or now): each series' labels and value; fails on a rejected query.</summary>
