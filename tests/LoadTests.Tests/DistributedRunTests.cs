@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Harness.Load;
 using Harness.LoadTests.Cli;
@@ -20,11 +19,18 @@ public sealed class DistributedRunTests(DistributedRunTests.ThreeGenerators run)
         Assert.All(run.OpenExitCodes, code => Assert.Equal(ExitCodes.Ok, code));
         Assert.InRange(run.OpenArrivals.Count, 2910, 3090);
 
-        // 300/s is 30 per 100 ms; the three schedules interleave, so no bucket holds a burst.
-        var buckets = run.OpenArrivals.GroupBy(t => (int)(t * 10)).Where(b => b.Key is > 0 and < 99).Select(b => b.Count()).ToList();
-        Assert.True(buckets.Count >= 95, $"arrivals covered only {buckets.Count} of the 10 s's 100 ms buckets");
-        Assert.True(buckets.Max() < 3 * 30, $"a 100 ms bucket held {buckets.Max()} arrivals, three-fold the even 30");
-        Assert.True(buckets.Min() > 30 / 3, $"a 100 ms bucket held only {buckets.Min()} arrivals");
+        // 300/s is 30 per 100 ms. Every 100 ms bucket of the 10 s (the first and last left out,
+        // being partial) is counted, empty ones as 0: the three schedules interleaved, so the
+        // typical bucket holds about 30. One generator missing or short would put the median near
+        // 20; arrivals bunched at each second's start (schedules not spread) would leave most
+        // buckets empty. A generator that a busy machine stalls for a moment and that then
+        // catches up moves a few buckets, neither the median nor the coverage.
+        var perBucket = run.OpenArrivals.GroupBy(t => (int)(t * 10)).ToDictionary(b => b.Key, b => b.Count());
+        var buckets = Enumerable.Range(1, 98).Select(k => perBucket.GetValueOrDefault(k)).ToList();
+        var covered = buckets.Count(c => c > 0);
+        var median = buckets.Order().ElementAt(buckets.Count / 2);
+        Assert.True(covered >= 90, $"arrivals covered only {covered} of the 10 s's 98 inner 100 ms buckets");
+        Assert.True(median is >= 25 and <= 35, $"the median 100 ms bucket held {median} arrivals, not about the even 30: {string.Join(" ", buckets)}");
     }
 
     [Fact]
@@ -105,6 +111,7 @@ public sealed class DistributedRunTests(DistributedRunTests.ThreeGenerators run)
     {
         private readonly string _root = Path.Combine(Path.GetTempPath(), "harness-distributed-" + Guid.NewGuid().ToString("N"));
         private int _merges;
+        private string _attempt = "";
 
         public IReadOnlyList<string> OpenSegments { get; private set; } = [];
 
@@ -123,25 +130,47 @@ public sealed class DistributedRunTests(DistributedRunTests.ThreeGenerators run)
         public async Task InitializeAsync()
         {
             Directory.CreateDirectory(_root);
+
+            // Far enough ahead for six processes to start on a busy two-core machine. One that
+            // started later still refuses to run (exit 2, "has passed") before sending anything:
+            // then, and only then, the whole run is taken again with more lead.
+            if (!await TryRunAsync(attempt: 1, TimeSpan.FromSeconds(12)))
+            {
+                Assert.True(await TryRunAsync(attempt: 2, TimeSpan.FromSeconds(25)), "a generator started after the start time twice over");
+            }
+        }
+
+        /// <summary>Runs the six generators; false when one of them found the start time past (nothing else).</summary>
+        private async Task<bool> TryRunAsync(int attempt, TimeSpan lead)
+        {
+            _attempt = Path.Combine(_root, "attempt-" + attempt);
             await using var openServer = await LocalServer.StartAsync();
             await using var closedServer = await LocalServer.StartAsync();
             var open = Config("open", """{ "simulation": "inject", "rate": 300, "interval": "1s", "during": "10s" }""", "/ok");
-            var closed = Config("closed", """{ "simulation": "keep-constant", "copies": 10, "during": "4s" }""", "/slow?ms=200");
 
-            // Far enough ahead for six processes to start on a busy two-core machine.
-            var startAt = DateTimeOffset.UtcNow.AddSeconds(12).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            // 2 s requests: each of the 10 users has one in progress nearly all the time, so the
+            // server sees all 10 at once however slowly the generators turn one answer into the next request.
+            var closed = Config("closed", """{ "simulation": "keep-constant", "copies": 10, "during": "4s" }""", "/slow?ms=2000");
+
+            var startAt = StartAt.Ahead(lead);
             var runs = Enumerable.Range(1, 3)
                 .Select(i => Generator(open, openServer, i, startAt, "open-run", "open"))
                 .Concat(Enumerable.Range(1, 3).Select(i => Generator(closed, closedServer, i, startAt, "closed-run", "closed")))
                 .ToList();
             var results = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(3));
+            if (results.Any(r => StartAt.HadPassed(r.Code, r.Stdout + r.Stderr)))
+            {
+                return false;
+            }
 
+            Assert.All(results, r => Assert.True(r.Code == 0, $"a generator exited {r.Code}: {r.Stdout} {r.Stderr}"));
             OpenExitCodes = [.. results.Take(3).Select(r => r.Code)];
             ClosedExitCodes = [.. results.Skip(3).Select(r => r.Code)];
             OpenSegments = [.. Enumerable.Range(1, 3).Select(i => ReportFolder("open", i))];
             ClosedSegments = [.. Enumerable.Range(1, 3).Select(i => ReportFolder("closed", i))];
             OpenArrivals = openServer.Arrivals;
             ClosedMaxInProgress = closedServer.MaxInProgress;
+            return true;
         }
 
         public Task DisposeAsync()
@@ -195,11 +224,9 @@ public sealed class DistributedRunTests(DistributedRunTests.ThreeGenerators run)
         private async Task<(int Code, string Stdout, string Stderr)> Generator(string config, LocalServer server, int index, string startAt, string runId, string name)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "LoadTests.dll");
-            var result = await Tools.RunAsync("dotnet", null, dll, "--config", config, "--target", server.BaseAddress.ToString(), "--segment", $"{index}/3", "--start-at", startAt, "--run-id", runId, "--output", Path.Combine(_root, $"{name}-segment-{index}"), "--plain");
-            Assert.True(result.Code == 0, $"segment {index}/3 of {name} exited {result.Code}: {result.Stdout} {result.Stderr}");
-            return result;
+            return await Tools.RunAsync("dotnet", null, dll, "--config", config, "--target", server.BaseAddress.ToString(), "--segment", $"{index}/3", "--start-at", startAt, "--run-id", runId, "--output", Path.Combine(_attempt, $"{name}-segment-{index}"), "--plain");
         }
 
-        private string ReportFolder(string name, int index) => Assert.Single(Directory.GetDirectories(Path.Combine(_root, $"{name}-segment-{index}")));
+        private string ReportFolder(string name, int index) => Assert.Single(Directory.GetDirectories(Path.Combine(_attempt, $"{name}-segment-{index}")));
     }
 }
