@@ -14,8 +14,10 @@ public sealed class RealComparisonTests(ITestOutputHelper log) : IDisposable
 {
     // The smoke profile's 4 s hold leaves one or two blocks, too few to flag anything: 8 s at
     // half-second intervals leaves enough. Its 100 ms downstream calls make a few milliseconds of CPU
-    // taken by other processes on a shared machine a 5–8% change between runs (real, and flagged),
-    // so the downstream takes the default profile's 500 ms here.
+    // taken by other processes on a shared machine a 5–8% change between runs (real, and flagged).
+    // Two calls of 1 s each (not the smoke profile's 4 of 100 ms, nor 4 of 500 ms) halve the CPU a
+    // request costs and make the machine's noise a smaller share of its time, while a 30% slower
+    // downstream is still 300 ms a call.
     private static readonly string[] Smoke = ["--profile", "smoke", "--scenario", "async,dedicated", "--hold", "8s", "--interval", "500ms", "--plain"];
 
     private readonly string _output = Path.Combine(Path.GetTempPath(), "harness-real-comparison-" + Guid.NewGuid().ToString("N"));
@@ -34,7 +36,7 @@ public sealed class RealComparisonTests(ITestOutputHelper log) : IDisposable
         var runs = new List<string>();
         for (int i = 0; i < 4; i++)
         {
-            runs.Add(await Run($"run-{i}", "--delay-ms", "500"));
+            runs.Add(await Run($"run-{i}", "--delay-ms", "1000", "--n", "2"));
         }
 
         for (int i = 1; i < runs.Count; i++)
@@ -48,8 +50,8 @@ public sealed class RealComparisonTests(ITestOutputHelper log) : IDisposable
     [Fact]
     public async Task Compare_SmokeRunWithAThirtyPercentSlowerDownstream_IsARegression_AndExitsFour()
     {
-        var baseline = await Run("baseline", "--delay-ms", "500");
-        var slower = await Run("slower", "--delay-ms", "650");
+        var baseline = await Run("baseline", "--delay-ms", "1000", "--n", "2");
+        var slower = await Run("slower", "--delay-ms", "1300", "--n", "2");
 
         var code = await Compare(baseline, slower, "cmp");
 
