@@ -22,7 +22,9 @@ public sealed class ReplicaLossTests : IDisposable
     {
         await using var stack = await EmbeddedStack.StartAsync(Path.Combine(_work, "logs"), _ => { }, CancellationToken.None);
         var endpoints = stack.MetricsEndpoints.ToDictionary(e => e.Name, e => e.MetricsUrl);
-        var chaos = new KillThenRestart(stack, "target-1", killAt: 3, restartAt: 8);
+        // Restarted at 6 s: a start on a busy machine can take several seconds, and the report must
+        // see target-1 back before the 16 s run ends.
+        var chaos = new KillThenRestart(stack, "target-1", killAt: 3, restartAt: 6);
         var config = Path.Combine(_work, "scenarios.json");
         Directory.CreateDirectory(_work);
         await File.WriteAllTextAsync(config, """
@@ -42,8 +44,13 @@ public sealed class ReplicaLossTests : IDisposable
         var stats = run.Scenarios.Single().Stats;
         Assert.InRange(stats.Count, 600, 640);
 
-        // Only what target-1 was serving when it died may fail, and only as the gateway's 502.
-        Assert.True(stats.Fail <= 4, $"{stats.Fail} failed: {string.Join(", ", stats.Errors.Select(e => $"{e.Key}={e.Value}"))}");
+        // Only what target-1 was serving when it died may fail, and only as the gateway's 502. On an
+        // idle machine that is a request or two (40/s at ~50 ms, half of them on target-1); on a
+        // busy one requests take longer and more are in flight, but never more than the whole run
+        // had in flight around the kill. A gateway that kept routing to the dead replica would
+        // lose about 20 a second for the seconds it was down.
+        var allowed = Math.Max(4, chaos.InFlightAroundKill);
+        Assert.True(stats.Fail <= allowed, $"{stats.Fail} failed (at most {allowed}: {chaos.InFlightAroundKill} in flight around the kill): {string.Join(", ", stats.Errors.Select(e => $"{e.Key}={e.Value}"))}");
         Assert.All(stats.Errors.Keys, kind => Assert.Equal("http_502", kind));
 
         // The window: target-1's /metrics stopped answering after the kill and answered again after the restart.
@@ -59,19 +66,41 @@ public sealed class ReplicaLossTests : IDisposable
     {
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _stage;
+        private int _ticksAfterKill;
+        private long _inFlightAroundKill;
 
         public Task Done => _done.Task;
 
+        /// <summary>The most requests the run had in flight at the tick that killed the service and the next one.</summary>
+        public long InFlightAroundKill => Interlocked.Read(ref _inFlightAroundKill);
+
         public void OnTick(RunTick tick)
         {
+            if (Volatile.Read(ref _stage) >= 1 && Interlocked.Increment(ref _ticksAfterKill) <= 1)
+            {
+                Note(tick);
+            }
+
             if (tick.Elapsed >= killAt && Interlocked.CompareExchange(ref _stage, 1, 0) == 0)
             {
+                Note(tick);
                 _ = stack.KillAsync(name);
             }
             else if (tick.Elapsed >= restartAt && Interlocked.CompareExchange(ref _stage, 2, 1) == 1)
             {
                 _ = RestartAsync();
             }
+        }
+
+        private void Note(RunTick tick)
+        {
+            var inFlight = tick.Scenarios.Sum(s => s.InFlight);
+            long seen;
+            do
+            {
+                seen = Interlocked.Read(ref _inFlightAroundKill);
+            }
+            while (inFlight > seen && Interlocked.CompareExchange(ref _inFlightAroundKill, inFlight, seen) != seen);
         }
 
         private async Task RestartAsync()
