@@ -134,7 +134,8 @@ public sealed class OpenCompareTests : IDisposable
 
         // Smoke: 4 calls of 100 ms, at the same arrival rate. Async answers in about one call's time...
         Assert.Equal(0, async.Stats.Fail + async.Stats.Dropped + async.Stats.Unfinished);
-        Assert.True(async.Stats.Latency.P99 < 1_000, $"async p99 {async.Stats.Latency.P99} ms should stay near its 100 ms service time");
+        // (p99 under 2 s: a busy machine's pauses reach the tail; sync's backlog grows for the whole run.)
+        Assert.True(async.Stats.Latency.P99 < 2_000, $"async p99 {async.Stats.Latency.P99} ms should stay near its 100 ms service time");
 
         // ...while sync, 400 ms a request on a pool that grows a thread at a time, builds a backlog
         // that its latency (from the intended start) or its dropped arrivals must show.
