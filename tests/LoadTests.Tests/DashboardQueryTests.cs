@@ -78,12 +78,13 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
         // The engine has exited: Prometheus's last sample of every scenario's counters must be the report's.
         await AssertPrometheusHasTheReportsFinalCountsAsync(client, Path.Combine(_work, "reports"));
 
-        // Let Prometheus take one more scrape of everything after the load.
+        // Let Prometheus take one more scrape of everything after the load. Waits on Prometheus, not
+        // bounds on it: 2 s scrapes on an idle machine, but a busy one can delay a round by seconds.
         var after = DateTimeOffset.UtcNow;
-        await Eventually.TrueAsync(async () => (await ScrapesAfterAsync(client, after)) >= 4, "a scrape of every service after the run", TimeSpan.FromSeconds(15));
+        await Eventually.TrueAsync(async () => (await ScrapesAfterAsync(client, after)) >= 4, "a scrape of every service after the run", TimeSpan.FromSeconds(30));
 
         // The engine's target must be down (its series stale) before the panels that read a finished run are checked.
-        await Eventually.TrueAsync(async () => await EngineTargetHealthAsync(client) == "down", "Prometheus to find the finished engine gone", TimeSpan.FromSeconds(15));
+        await Eventually.TrueAsync(async () => await EngineTargetHealthAsync(client) == "down", "Prometheus to find the finished engine gone", TimeSpan.FromSeconds(30));
 
         var failures = new List<string>();
         var checkedQueries = 0;
@@ -167,10 +168,10 @@ public sealed partial class DashboardQueryTests : IAsyncLifetime
             return seen.SequenceEqual(expected);
         }
 
-        // A second or two for Prometheus to store the scrape it already took; the engine is gone, so
-        // no later scrape can change what it has.
+        // A second or two for Prometheus to store the scrape it already took (longer on a busy
+        // machine); the engine is gone, so no later scrape can change what it has.
         var same = false;
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
         while (!(same = await SameAsReport()) && DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(200);
