@@ -107,6 +107,37 @@ public sealed class ReplicaFailureTests
     }
 
     [Fact]
+    public async Task RefusedConnection_WithTheOtherReplicaOutByItsProbes_IsRetriedThere()
+    {
+        // A replica that answers /api/ but fails its probes (it has no /health/ready): a live
+        // replica the probes took out, as a busy machine's slow probes can take one out.
+        await using var unready = await StubDownstream.StartAsync(request => StubDownstream.Hello(request, TimeSpan.Zero));
+        await using var victim = await Children.StartTargetAppAsync("probed-target");
+        await using var gateway = await Children.StartGatewayAsync("probed-gateway", [victim.BaseAddress, unready.BaseAddress]);
+        using var client = GatewayStack.Direct(gateway);
+        await Eventually.TrueAsync(
+            async () => await Children.ReadSumAsync(client, "harness_gateway_destinations_available") == 1,
+            "the probes to take the unready replica out", TimeSpan.FromSeconds(60));
+        using (var before = await client.GetAsync("/api/?task_id=before-kill&delay_ms=0"))
+        {
+            // Served by the only available replica; the gateway's forwarding path is warm now.
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        victim.Kill();
+        await victim.WaitForExitAsync();
+        using var response = await client.GetAsync("/api/?task_id=after-kill&delay_ms=0");
+
+        // Sent before the probes (every 2 s, two failures) notice the kill, the request has the
+        // killed replica as its only available destination; refused there, it must go to the one
+        // the probes took out rather than back to the client as a 502. (Should a busy machine
+        // delay it until the probes have noticed, both are out, every replica is tried, and it
+        // passes without showing anything: never a false failure.)
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("after-kill", unready.TaskIds);
+    }
+
+    [Fact]
     public async Task EveryReplicaDown_AnswersAtOnce_WithoutHanging()
     {
         // A connect timeout of a minute: a gateway that waited for a connection instead of taking
