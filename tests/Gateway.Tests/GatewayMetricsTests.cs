@@ -55,8 +55,10 @@ public sealed partial class GatewayMetricsTests
         using var client = GatewayStack.Direct(gateway);
         string destination = $"destination=\"{replica.BaseAddress.Authority}\"";
 
-        // Four requests at once need four connections; the health probes may add one.
-        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetAsync("/api/?delay_ms=300")));
+        // Four requests at once need four connections; the health probes may add one. Each takes
+        // 3 s, so all four are still in flight when the last is sent however slowly a busy machine
+        // sends them (with 300 ms, one could end first and lend its connection to a later one).
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetAsync("/api/?delay_ms=3000")));
         Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode));
         Assert.InRange(await SumAsync(client, "harness_gateway_upstream_connections", destination), 4, 5);
         // HttpClient's meters are not collected in the gateway: what the dashboards show of them it publishes itself.

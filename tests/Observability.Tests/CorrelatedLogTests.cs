@@ -16,7 +16,7 @@ public sealed class CorrelatedLogTests(TracedStack stack)
         IReadOnlyList<TelemetryLog> warnings = [];
         await Harness.Testing.Eventually.TrueAsync(
             async () => (warnings = await stack.Dashboard.Telemetry.GetLogsAsync(traceId, minimumSeverity: "Warning")).Count > 0,
-            $"a warning with trace id {traceId} in the dashboard");
+            $"a warning with trace id {traceId} in the dashboard", TracedStack.TelemetryPatience);
 
         var warning = Assert.Single(warnings);
         Assert.Equal(TracedStack.Target, warning.Service);
@@ -42,7 +42,7 @@ public sealed class CorrelatedLogTests(TracedStack stack)
         await stack.GetAsync("/api/aggregated_sync/?n=1&delay_ms=10", syncParent);
         await Harness.Testing.Eventually.TrueAsync(
             async () => (await stack.Dashboard.Telemetry.GetLogsAsync(syncTrace, minimumSeverity: "Warning")).Count > 0,
-            "the later sync request's warning");
+            "the later sync request's warning", TracedStack.TelemetryPatience);
 
         Assert.Empty(await stack.Dashboard.Telemetry.GetLogsAsync(traceId, minimumSeverity: "Warning"));
     }
@@ -56,8 +56,12 @@ public sealed class CorrelatedLogTests(TracedStack stack)
         var (sampled, _, sampledParent) = TracedStack.SampledTraceparent();
         await stack.GetAsync("/api/aggregated/?n=2&delay_ms=10", sampledParent);
 
-        // The later request's spans are in, so the earlier one's would be too had they been recorded.
-        await stack.TraceAsync(sampled, s => s.Count(span => span.Service == TracedStack.Downstream) == 2);
+        // The later request's spans are in, from each service (each exports on its own, and a
+        // busy machine can hold one back), so the earlier one's would be too had they been recorded.
+        await stack.TraceAsync(sampled, s =>
+            s.Count(span => span.Service == TracedStack.Downstream) == 2
+            && s.Any(span => span.Service == TracedStack.Target)
+            && s.Any(span => span.Service == TracedStack.Gateway));
         Assert.Empty(await stack.Dashboard.Telemetry.GetTraceAsync(unsampled));
     }
 }

@@ -59,13 +59,20 @@ public sealed class TracedStack : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, $"{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>
+    /// How long to wait for telemetry to reach the dashboard: batches leave every 200 ms, but on a
+    /// busy machine three exporters and the dashboard's ingestion all wait for a core. Telemetry
+    /// that never arrives still fails the test, only later.
+    /// </summary>
+    public static readonly TimeSpan TelemetryPatience = TimeSpan.FromSeconds(60);
+
     /// <summary>The trace's spans once <paramref name="complete"/> holds for them (export is batched, so they arrive in parts).</summary>
     public async Task<IReadOnlyList<TelemetrySpan>> TraceAsync(string traceId, Func<IReadOnlyList<TelemetrySpan>, bool> complete)
     {
         IReadOnlyList<TelemetrySpan> spans = [];
         await Eventually.TrueAsync(
             async () => complete(spans = await Dashboard.Telemetry.GetTraceAsync(traceId)),
-            $"the spans of trace {traceId} in the dashboard");
+            $"the spans of trace {traceId} in the dashboard", TelemetryPatience);
         return spans;
     }
 

@@ -20,6 +20,9 @@ public sealed class AggregationTimingTests : IClassFixture<AggregationTimingTest
     /// <summary>.NET timers tick in whole milliseconds and may fire up to one early; each delay may be that short.</summary>
     private const int TimerSlackMs = 2;
 
+    /// <summary>Concurrent modes' bound: four delays, short of the five that sequential calls take.</summary>
+    private const int ConcurrentBoundMs = 1200;
+
     private readonly HttpClient _client;
 
     public AggregationTimingTests(Fixture fixture) => _client = fixture.Client;
@@ -31,9 +34,19 @@ public sealed class AggregationTimingTests : IClassFixture<AggregationTimingTest
     [InlineData(AggregationMode.Offload)]
     public async Task ConcurrentModes_TakeAboutOneDelay(AggregationMode mode)
     {
-        var elapsed = await TimeAsync(mode);
+        // One delay (300 ms) and a bound of 1200 ms, below the 5 delays (1500 ms) that calls one
+        // after another take. A busy machine only adds time, so a slow measurement is taken again,
+        // up to three times, and the best is judged: calls made one after another never take less
+        // than 1500 ms however often they are measured. Every measurement must be at least one delay.
+        TimeSpan best = TimeSpan.MaxValue;
+        for (int attempt = 1; attempt <= 3 && best.TotalMilliseconds > ConcurrentBoundMs; attempt++)
+        {
+            var elapsed = await TimeAsync(mode);
+            Assert.True(elapsed.TotalMilliseconds >= DelayMs - TimerSlackMs, $"took {elapsed.TotalMilliseconds:0} ms, less than one delay");
+            best = elapsed < best ? elapsed : best;
+        }
 
-        Assert.InRange(elapsed.TotalMilliseconds, DelayMs - TimerSlackMs, 3 * DelayMs);
+        Assert.InRange(best.TotalMilliseconds, DelayMs - TimerSlackMs, ConcurrentBoundMs);
     }
 
     [Theory]

@@ -38,7 +38,11 @@ public sealed class OverloadTests
         Assert.Equal(TimeSpan.FromSeconds(3), refused.Headers.RetryAfter?.Delta);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.Equal("Overloaded", (await JsonAssert.ReadObjectAsync(refused)).GetProperty("title").GetString());
-        Assert.True(refusedIn < TimeSpan.FromSeconds(2), $"refused in {refusedIn.TotalMilliseconds:0} ms");
+        // At once: nothing is waited for. The app runs in this test process, beside the other
+        // test classes and whatever else shares the machine, so its first refusal (JIT of the
+        // problem writer included) gets 20 s; a route that queued the request instead of refusing
+        // it would answer only when a held call ends, 60 s from now.
+        Assert.True(refusedIn < TimeSpan.FromSeconds(20), $"refused in {refusedIn.TotalMilliseconds:0} ms");
         Assert.Equal(HttpStatusCode.OK, otherRoute.StatusCode);
 
         await hold.CancelAsync();

@@ -78,6 +78,15 @@ public sealed class ForwardingMiddleware(RequestDelegate next, IOptions<GatewayO
         }
 
         candidates = [.. candidates.Where(destination => !ReferenceEquals(destination, refused))];
+        if (candidates.Count == 0 && attempt == 1)
+        {
+            // Health checks had left only the one that refused (say, the other replica failed two
+            // probes by being slow on a busy machine): a slow replica still beats a certain 502,
+            // as with every replica out (HealthyOrPanic). Only after the first refusal, so that a
+            // request makes at most one pass over the destinations.
+            candidates = [.. proxy.AllDestinations.Where(destination => !ReferenceEquals(destination, refused))];
+        }
+
         if (candidates.Count == 0)
         {
             return false;
