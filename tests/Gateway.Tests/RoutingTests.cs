@@ -52,6 +52,12 @@ public sealed class RoutingTests(RoutingTests.Fixture fixture) : IClassFixture<R
     [Fact]
     public async Task Requests_AreSpreadOverBothReplicas()
     {
+        // Both replicas in rotation first: on a busy machine a replica's probe can be slow enough
+        // (2 s) for the gateway to take it out for a while, and then every request rightly goes
+        // to the other one, which is not what this test is about.
+        await Eventually.TrueAsync(
+            async () => await Children.ReadSumAsync(fixture.Stack.Client, "harness_gateway_destinations_available") == 2,
+            "both replicas to be in the gateway's rotation", TimeSpan.FromSeconds(60));
         var before = await Task.WhenAll(fixture.Stack.Replicas.Select(CountApiCallsAsync));
 
         await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
