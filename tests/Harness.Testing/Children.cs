@@ -29,6 +29,10 @@ public static partial class Children
             AssemblyPath = ServiceBinary.Locate(project),
             Environment = environment ?? new Dictionary<string, string>(),
             Urls = urls ?? "http://127.0.0.1:0",
+            // A child normally answers its first probe within a second or two; on a CI machine
+            // whose two cores run a test host, its load and a few other children, 30 s is close
+            // enough to the edge to matter. A child that never comes up still fails, a bit later.
+            StartTimeout = TimeSpan.FromSeconds(60),
         });
 
     /// <summary>The sum of a metric's samples whose labels contain <paramref name="labelFilter"/> (e.g. <c>http_route="/api/"</c>).</summary>
