@@ -200,32 +200,23 @@ public sealed partial class AspireDashboard : IAsyncDisposable
         try
         {
             await _listening.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+
+            // Ready when its telemetry API answers; a probe that times out on a slow start is
+            // asked again (ReadinessProbe), as for every other service.
+            await ReadinessProbe.WaitAsync(
+                () => [Url],
+                "/api/telemetry/resources",
+                DashboardTelemetryClient.RequestTimeout,
+                deadline.Token,
+                beforeEachRound: () =>
+                {
+                    if (_process.HasExited)
+                    {
+                        throw new ServiceStartException(DescribeExit("before its telemetry API answered"));
+                    }
+                },
+                onProblem: problem => lastProblem = problem).ConfigureAwait(false);
             _telemetry = new DashboardTelemetryClient(Url);
-            while (true)
-            {
-                if (_process.HasExited)
-                {
-                    throw new ServiceStartException(DescribeExit("before its telemetry API answered"));
-                }
-
-                try
-                {
-                    _ = await _telemetry.GetResourceNamesAsync(deadline.Token).ConfigureAwait(false);
-                    return;
-                }
-                catch (HttpRequestException ex)
-                {
-                    lastProblem = ex.Message;
-                }
-                catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
-                {
-                    // The request's own timeout, not the deadline: a slow start, asked again.
-                    lastProblem = "no answer within the request timeout";
-                }
-
-                // Polling another process's readiness: there is nothing to await but the next attempt.
-                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token).ConfigureAwait(false);
-            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

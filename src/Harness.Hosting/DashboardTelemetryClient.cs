@@ -37,11 +37,14 @@ public sealed record TelemetryLog(
 /// </summary>
 public sealed class DashboardTelemetryClient : IDisposable
 {
+    /// <summary>How long one request to the telemetry API may take.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
     private readonly HttpClient _http;
 
     public DashboardTelemetryClient(Uri dashboard)
     {
-        _http = new HttpClient { BaseAddress = dashboard, Timeout = TimeSpan.FromSeconds(30) };
+        _http = new HttpClient { BaseAddress = dashboard, Timeout = RequestTimeout };
     }
 
     /// <summary>The names of the resources (services) that sent telemetry.</summary>
