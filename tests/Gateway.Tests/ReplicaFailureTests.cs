@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using Harness.Hosting;
 using Harness.Testing;
 
 namespace Gateway.Tests;
@@ -45,15 +44,10 @@ public sealed class ReplicaFailureTests
         await Eventually.TrueAsync(
             () => clock.Elapsed.TotalSeconds > killedAt + 7 && outcomes.Count(o => o.Start > killedAt) >= 300, "load after the kill", TimeSpan.FromSeconds(90));
 
-        // Started while the load runs, on a busy machine: more time to become ready than the usual 30 s.
-        await using var revived = await ServiceProcess.StartAsync(new ServiceProcessOptions
-        {
-            Name = "target-2-revived",
-            AssemblyPath = ServiceBinary.Locate("TargetApp"),
-            Environment = new Dictionary<string, string> { ["Downstream__BaseUrl"] = stack.Downstream.BaseAddress.ToString() },
-            Urls = victim.BaseAddress.ToString().TrimEnd('/'),
-            StartTimeout = TimeSpan.FromSeconds(90),
-        });
+        // Started while the load runs, on a busy machine: more time to become ready than the usual 60 s.
+        var sameAddress = new Dictionary<string, string> { ["Downstream__BaseUrl"] = stack.Downstream.BaseAddress.ToString() };
+        await using var revived = await Children.StartTargetAppAsync(
+            "target-2-revived", sameAddress, victim.BaseAddress.ToString().TrimEnd('/'), startTimeout: TimeSpan.FromSeconds(90));
         using var direct = GatewayStack.Direct(revived);
         await Eventually.TrueAsync(
             async () => await Children.ReadSumAsync(direct, "http_server_request_duration_seconds_count", "http_route=\"/api/\"") >= 10,

@@ -7,8 +7,9 @@ namespace Harness.Testing;
 /// <summary>Harness services as child processes, each with a thread pool (and meters) of its own.</summary>
 public static partial class Children
 {
-    public static Task<ServiceProcess> StartTargetAppAsync(string name, IReadOnlyDictionary<string, string>? environment = null, string? urls = null) =>
-        StartAsync("TargetApp", name, environment, urls);
+    public static Task<ServiceProcess> StartTargetAppAsync(
+        string name, IReadOnlyDictionary<string, string>? environment = null, string? urls = null, TimeSpan? startTimeout = null) =>
+        StartAsync("TargetApp", name, environment, urls, startTimeout);
 
     public static Task<ServiceProcess> StartGatewayAsync(string name, IEnumerable<Uri> targets, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -22,17 +23,21 @@ public static partial class Children
         return StartAsync("Gateway", name, settings, null);
     }
 
-    public static Task<ServiceProcess> StartAsync(string project, string name, IReadOnlyDictionary<string, string>? environment, string? urls) =>
+    /// <summary>
+    /// Starts one of the solution's services. A child normally answers its first probe within a
+    /// second or two; on a CI machine whose two cores run a test host, its load and a few other
+    /// children, 30 s is close enough to the edge to matter, so the default is 60 s. A child that
+    /// never comes up still fails, a bit later.
+    /// </summary>
+    public static Task<ServiceProcess> StartAsync(
+        string project, string name, IReadOnlyDictionary<string, string>? environment, string? urls, TimeSpan? startTimeout = null) =>
         ServiceProcess.StartAsync(new ServiceProcessOptions
         {
             Name = name,
             AssemblyPath = ServiceBinary.Locate(project),
             Environment = environment ?? new Dictionary<string, string>(),
             Urls = urls ?? "http://127.0.0.1:0",
-            // A child normally answers its first probe within a second or two; on a CI machine
-            // whose two cores run a test host, its load and a few other children, 30 s is close
-            // enough to the edge to matter. A child that never comes up still fails, a bit later.
-            StartTimeout = TimeSpan.FromSeconds(60),
+            StartTimeout = startTimeout ?? TimeSpan.FromSeconds(60),
         });
 
     /// <summary>The sum of a metric's samples whose labels contain <paramref name="labelFilter"/> (e.g. <c>http_route="/api/"</c>).</summary>
